@@ -1,0 +1,62 @@
+"""Rows written right after each migration; they must survive every later one unchanged.
+
+A new migration adds an entry here (the stairway test fails until it does), writing rows into
+the tables as they stand at that revision, in plain SQL so later schema changes do not matter.
+"""
+
+from collections.abc import Awaitable, Callable
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+NOW = "2026-01-12 10:00:00"
+
+Seed = Callable[[AsyncConnection], Awaitable[None]]
+Snapshot = dict[str, list[tuple[object, ...]]]
+
+
+async def seed_0001(conn: AsyncConnection) -> None:
+    statements = [
+        "INSERT INTO users (id, username, first_name, language, is_banned, is_active, created_at,"
+        f" last_seen_at) VALUES (501, 'anna', 'Анна', 'ru', false, true, '{NOW}', '{NOW}')",
+        "INSERT INTO balances (user_id, available, held, updated_at)"
+        f" VALUES (501, 9000, 1000, '{NOW}')",
+        "INSERT INTO ledger_entries (user_id, kind, available_delta, held_delta, idempotency_key,"
+        f" created_at) VALUES (501, 'topup', 10000, 0, 'tg-charge:x1', '{NOW}')",
+        "INSERT INTO ledger_entries (user_id, kind, available_delta, held_delta, idempotency_key,"
+        " reference, created_at) VALUES"
+        f" (501, 'hold', -1000, 1000, 'job-hold:1', 'job:1', '{NOW}')",
+        "INSERT INTO holds (user_id, hold_key, amount, status, created_at)"
+        f" VALUES (501, 'job-hold:1', 1000, 'held', '{NOW}')",
+        "INSERT INTO jobs (user_id, chat_id, model_id, family, status, is_free, price, inputs,"
+        " correlation_id, task_id, deadline_at, created_at, updated_at) VALUES (501, 501,"
+        " 'z-image', 'market', 'submitted', false, 1000, '{\"prompt\": \"кот\"}', 'corr-1',"
+        f" 'task_1', '{NOW}', '{NOW}', '{NOW}')",
+    ]
+    for statement in statements:
+        await conn.execute(sa.text(statement))
+
+
+SEEDS: dict[str, Seed] = {"0001": seed_0001}
+
+# The rows each seed wrote, read back by key columns; compared before and after later steps.
+WATCHED = {
+    "users": "SELECT id, username, first_name, language FROM users ORDER BY id",
+    "balances": "SELECT user_id, available, held FROM balances ORDER BY user_id",
+    "ledger_entries": (
+        "SELECT user_id, kind, available_delta, held_delta, idempotency_key FROM ledger_entries"
+        " ORDER BY id"
+    ),
+    "holds": "SELECT hold_key, amount, status FROM holds ORDER BY id",
+    "jobs": (
+        "SELECT user_id, model_id, status, price, task_id, correlation_id FROM jobs ORDER BY id"
+    ),
+}
+
+
+async def snapshot(conn: AsyncConnection, tables: set[str]) -> Snapshot:
+    result: Snapshot = {}
+    for table, query in WATCHED.items():
+        if table in tables:
+            result[table] = [tuple(row) for row in (await conn.execute(sa.text(query))).all()]
+    return result

@@ -1,0 +1,1 @@
+"""TRT: a Telegram bot selling KIE.ai generations."""

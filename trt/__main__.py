@@ -1,0 +1,3 @@
+from trt.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,21 @@
+"""What every sub-command does first: read settings, report a bad one in one line, set up logs."""
+
+import sys
+
+from trt.config import ConfigError, Settings, load_settings
+from trt.logs import configure_logging
+
+
+def settings_or_exit(*, require_run: bool = False) -> Settings | None:
+    """Settings with logging configured, or None after printing one clear line to stderr."""
+    try:
+        settings = load_settings()
+        if require_run:
+            settings.require_for_run()
+    except ConfigError as exc:
+        print(f"trt: configuration error: {exc}", file=sys.stderr)
+        return None
+    configure_logging(
+        level=settings.log_level, fmt=settings.log_format, secrets=settings.secret_values()
+    )
+    return settings

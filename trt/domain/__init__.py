@@ -1,0 +1,1 @@
+"""Pure business logic: no I/O, no frameworks, values in and values out."""

@@ -1,0 +1,53 @@
+"""Business errors. Each carries a message key the bot translates for the user.
+
+TrtError
+ ├── MoneyError
+ │    ├── InsufficientFunds        not enough available balance for a hold or debit
+ │    ├── UnknownHold              capture/release of a hold that does not exist
+ │    ├── HoldAlreadySettled       capture/release of a hold already captured or released
+ │    └── InvalidAmount            zero or negative where a positive amount is needed
+ └── UnknownUser
+"""
+
+
+class TrtError(Exception):
+    message_key = "error-generic"
+
+
+class MoneyError(TrtError):
+    message_key = "error-money"
+
+
+class InsufficientFunds(MoneyError):
+    message_key = "error-insufficient-funds"
+
+    def __init__(self, *, user_id: int, needed: int, available: int) -> None:
+        super().__init__(f"user {user_id} needs {needed}, has {available}")
+        self.user_id = user_id
+        self.needed = needed
+        self.available = available
+
+    @property
+    def missing(self) -> int:
+        return self.needed - self.available
+
+
+class UnknownHold(MoneyError):
+    message_key = "error-unknown-hold"
+
+
+class HoldAlreadySettled(MoneyError):
+    message_key = "error-hold-settled"
+
+    def __init__(self, key: str, status: str) -> None:
+        super().__init__(f"hold {key} is already {status}")
+        self.key = key
+        self.status = status
+
+
+class InvalidAmount(MoneyError):
+    message_key = "error-invalid-amount"
+
+
+class UnknownUser(TrtError):
+    message_key = "error-unknown-user"

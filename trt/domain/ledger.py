@@ -1,0 +1,67 @@
+"""The vocabulary of money movements and their idempotency keys.
+
+A user's balance has two parts: `available` (can be spent or held) and `held` (reserved for a
+running job). Every change to either is one ledger entry, so for every user
+`available == sum(entry.available_delta)` and `held == sum(entry.held_delta)`.
+Each entry has a unique idempotency key derived from the external event that caused it: a
+repeated event finds its key taken and changes nothing.
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class EntryKind(StrEnum):
+    TOPUP = "topup"  # money in from a payment
+    BONUS = "bonus"  # referral or promo money
+    REFUND = "refund"  # money returned to the user outside a hold (e.g. an admin refunds a job)
+    HOLD = "hold"  # available -> held, for a job
+    CAPTURE = "capture"  # held -> spent, the job succeeded
+    RELEASE = "release"  # held -> available, the job failed
+    ADJUSTMENT = "adjustment"  # an admin's correction, with a reason
+    DEBIT = "debit"  # money out, e.g. a Stars payment refunded to the user
+
+
+class HoldStatus(StrEnum):
+    HELD = "held"
+    CAPTURED = "captured"
+    RELEASED = "released"
+
+
+@dataclass(frozen=True, slots=True)
+class Movement:
+    """How one entry kind moves money between the two parts of a balance."""
+
+    available_sign: int
+    held_sign: int
+
+
+MOVEMENTS: dict[EntryKind, Movement] = {
+    EntryKind.TOPUP: Movement(+1, 0),
+    EntryKind.BONUS: Movement(+1, 0),
+    EntryKind.REFUND: Movement(+1, 0),
+    EntryKind.HOLD: Movement(-1, +1),
+    EntryKind.CAPTURE: Movement(0, -1),
+    EntryKind.RELEASE: Movement(+1, -1),
+    EntryKind.DEBIT: Movement(-1, 0),
+}
+
+
+def job_hold_key(job_id: int) -> str:
+    return f"job-hold:{job_id}"
+
+
+def job_capture_key(job_id: int) -> str:
+    return f"job-capture:{job_id}"
+
+
+def job_release_key(job_id: int) -> str:
+    return f"job-release:{job_id}"
+
+
+def telegram_charge_key(charge_id: str) -> str:
+    return f"tg-charge:{charge_id}"
+
+
+def promo_key(code: str, user_id: int) -> str:
+    return f"promo:{code}:{user_id}"

@@ -1,0 +1,136 @@
+"""Every table and constraint, in one place.
+
+Money invariants live here as well as in code: balances never go negative (CHECK), every
+ledger entry has a unique idempotency key, a hold is settled once (status compare-and-set),
+a KIE task id belongs to one job.
+"""
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.types import TypeDecorator
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+Json = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on both engines (SQLite stores them naive)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),  # Telegram user id
+    sa.Column("username", sa.String(64)),
+    sa.Column("first_name", sa.String(128)),
+    sa.Column("language", sa.String(8)),
+    sa.Column("is_banned", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("is_active", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("referrer_id", sa.BigInteger, sa.ForeignKey("users.id")),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("last_seen_at", UtcDateTime, nullable=False),
+)
+
+balances = sa.Table(
+    "balances",
+    metadata,
+    sa.Column("user_id", sa.BigInteger, sa.ForeignKey("users.id"), primary_key=True),
+    sa.Column("available", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("held", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.CheckConstraint("available >= 0", name="available_not_negative"),
+    sa.CheckConstraint("held >= 0", name="held_not_negative"),
+)
+
+ledger_entries = sa.Table(
+    "ledger_entries",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("user_id", sa.BigInteger, sa.ForeignKey("users.id"), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("available_delta", sa.BigInteger, nullable=False),
+    sa.Column("held_delta", sa.BigInteger, nullable=False),
+    sa.Column("idempotency_key", sa.String(200), nullable=False, unique=True),
+    sa.Column("reference", sa.String(200)),
+    sa.Column("reason", sa.Text),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Index("ix_ledger_entries_user_id_id", "user_id", "id"),
+)
+
+holds = sa.Table(
+    "holds",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("user_id", sa.BigInteger, sa.ForeignKey("users.id"), nullable=False),
+    sa.Column("hold_key", sa.String(200), nullable=False, unique=True),
+    sa.Column("amount", sa.BigInteger, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("settled_at", UtcDateTime),
+    sa.CheckConstraint("amount > 0", name="amount_positive"),
+)
+
+jobs = sa.Table(
+    "jobs",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("user_id", sa.BigInteger, sa.ForeignKey("users.id"), nullable=False),
+    sa.Column("chat_id", sa.BigInteger, nullable=False),
+    sa.Column("model_id", sa.String(100), nullable=False),
+    sa.Column("family", sa.String(16), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("is_free", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("price", sa.BigInteger, nullable=False),
+    sa.Column("sku", sa.String(200)),
+    sa.Column("credits_quoted", sa.Numeric(14, 3)),
+    sa.Column("inputs", Json, nullable=False),
+    sa.Column("correlation_id", sa.String(64), nullable=False),
+    sa.Column("task_id", sa.String(200), unique=True),
+    sa.Column("submit_attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("check_count", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("next_check_at", UtcDateTime),
+    sa.Column("deadline_at", UtcDateTime, nullable=False),
+    sa.Column("result", Json),
+    sa.Column("fail_reason", sa.String(32)),
+    sa.Column("fail_code", sa.String(64)),
+    sa.Column("fail_message", sa.Text),
+    sa.Column("credits_consumed", sa.Numeric(14, 3)),
+    sa.Column("status_message_id", sa.BigInteger),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.Column("submitted_at", UtcDateTime),
+    sa.Column("finished_at", UtcDateTime),
+    sa.CheckConstraint("price >= 0", name="price_not_negative"),
+    sa.Index("ix_jobs_status_next_check_at", "status", "next_check_at"),
+    sa.Index("ix_jobs_user_id_id", "user_id", "id"),
+)
