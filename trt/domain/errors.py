@@ -6,7 +6,8 @@ TrtError
  │    ├── UnknownHold              capture/release of a hold that does not exist
  │    ├── HoldAlreadySettled       capture/release of a hold already captured or released
  │    └── InvalidAmount            zero or negative where a positive amount is needed
- └── UnknownUser
+ ├── UnknownUser
+ └── StaleButtonError            a button or link that points at something gone
 """
 
 
@@ -51,3 +52,7 @@ class InvalidAmount(MoneyError):
 
 class UnknownUser(TrtError):
     message_key = "error-unknown-user"
+
+
+class StaleButtonError(TrtError):
+    message_key = "stale-button"

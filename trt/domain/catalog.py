@@ -1,0 +1,502 @@
+"""The model catalog: what TRT sells, each model's inputs, and its cost in KIE credits.
+
+The catalog is one YAML file shipped in the package (`trt/data/catalog.yaml`), parsed into frozen
+pydantic models. Loading checks the invariants the rest of the program relies on:
+
+* model ids and deep-link slugs are unique; field names are unique within a model, and `fixed`
+  KIE fields never collide with a user field;
+* every enum default is one of its options and every numeric default is within its range;
+* every priced field is required or has a default, and every combination of priced values KIE
+  allows (everything not matched by a `forbid` rule) matches exactly one price row; a paid
+  model has no zero-credit row.
+
+Price model: a SKU's credits are `row credits x multipliers`, where a row is chosen by the values
+of the priced enum/bool fields (or a flat `credits`), and a multiplier scales by a field's
+numeric value (per second), by started units of characters (per 1000 characters), or by a
+factor per option (per megapixel of a named size).
+"""
+
+import itertools
+from collections.abc import Iterable, Iterator, Mapping
+from decimal import Decimal
+from enum import StrEnum
+from importlib import resources
+from typing import Any, Literal, Self
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from trt.domain.errors import TrtError
+from trt.domain.families import ApiFamily
+
+MEGABYTE = 1024 * 1024
+IMAGE_MIME_TYPES = ("image/jpeg", "image/png", "image/webp")
+MAX_DOMAIN_SIZE = 200  # an int field that prices per unit must enumerate in a bounded list
+
+Scalar = str | int | float | bool
+
+
+class Category(StrEnum):
+    """Menu sections, in the order the bot shows them."""
+
+    IMAGE = "image"
+    EDIT = "edit"
+    ENHANCE = "enhance"
+    VIDEO = "video"
+    MUSIC = "music"
+    SPEECH = "speech"
+
+
+class ResultKind(StrEnum):
+    IMAGE = "image"
+    VIDEO = "video"
+    AUDIO = "audio"
+
+
+class FieldType(StrEnum):
+    TEXT = "text"
+    IMAGE = "image"  # exactly one user file
+    IMAGES = "images"  # a list of user files, min_count..max_count
+    ENUM = "enum"
+    INT = "int"
+    FLOAT = "float"
+    BOOL = "bool"
+
+
+class Encoding(StrEnum):
+    """How a normalised value is written into the KIE request."""
+
+    NATIVE = "native"  # text/enum -> string, int/float -> number, bool -> bool, image -> URL
+    STRING = "string"  # a number or bool sent as a string ("5")
+    NUMBER = "number"  # an enum whose options are numbers, sent as a number (Veo duration 8)
+    LIST = "list"  # one image sent as a one-element list of URLs
+
+
+class MultiplierKind(StrEnum):
+    VALUE = "value"  # x the field's numeric value (credits per second of duration)
+    LENGTH = "length"  # x started units of `unit` characters of a text field
+    FACTOR = "factor"  # x factors[option] (credits per megapixel of a named size)
+
+
+def canonical(value: object) -> str:
+    """The string form that matches values against options, price rows and forbid rules."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+class CatalogError(ValueError):
+    """The catalog file is missing, unreadable or breaks an invariant."""
+
+
+class UnknownModel(TrtError, KeyError):
+    """No model with this id or slug (e.g. a button from an older catalog)."""
+
+    message_key = "error-unknown-model"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Localized(_Frozen):
+    ru: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+    def text(self, lang: str) -> str:
+        return self.en if lang == "en" else self.ru
+
+
+class Option(_Frozen):
+    """An enum choice. In YAML a plain scalar is an option labelled by its own value."""
+
+    value: str = Field(min_length=1)
+    ru: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _expand(cls, data: Any) -> Any:
+        raw = data if isinstance(data, dict) else {"value": data}
+        value = canonical(raw.get("value"))
+        return {**raw, "value": value, "ru": raw.get("ru", value), "en": raw.get("en", value)}
+
+    def label(self, lang: str) -> str:
+        return self.en if lang == "en" else self.ru
+
+
+class InputField(_Frozen):
+    """One user-facing input and how it is sent to KIE."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    type: FieldType
+    kie_name: str | None = None
+    required: bool = False
+    default: Scalar | None = None
+    encode: Encoding = Encoding.NATIVE
+    priced: bool = False
+    min_length: int | None = Field(default=None, ge=1)
+    max_length: int | None = Field(default=None, ge=1)
+    minimum: Decimal | None = None
+    maximum: Decimal | None = None
+    step: Decimal | None = Field(default=None, gt=0)
+    min_count: int = Field(default=1, ge=1)
+    max_count: int | None = Field(default=None, ge=1)
+    mime_types: tuple[str, ...] = IMAGE_MIME_TYPES
+    max_bytes: int = Field(default=10 * MEGABYTE, gt=0)
+    options: tuple[Option, ...] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _enum_default_as_text(cls, data: Any) -> Any:
+        if (
+            isinstance(data, dict)
+            and data.get("type") == "enum"
+            and data.get("default") is not None
+        ):
+            return {**data, "default": canonical(data["default"])}
+        return data
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        problems = _field_problems(self)
+        if problems:
+            raise ValueError(f"field {self.name!r}: " + "; ".join(problems))
+        return self
+
+    @property
+    def kie_key(self) -> str:
+        return self.kie_name or self.name
+
+    @property
+    def option_values(self) -> tuple[str, ...]:
+        return tuple(option.value for option in self.options)
+
+    def domain(self) -> tuple[str, ...] | None:
+        """Every value the field can take, as canonical strings, when that set is finite."""
+        if self.type is FieldType.ENUM:
+            return self.option_values
+        if self.type is FieldType.BOOL:
+            return ("false", "true")
+        if self.type is FieldType.INT and self.minimum is not None and self.maximum is not None:
+            step = int(self.step or 1)
+            count = (int(self.maximum) - int(self.minimum)) // step + 1
+            if count <= MAX_DOMAIN_SIZE:
+                return tuple(str(int(self.minimum) + i * step) for i in range(count))
+        return None
+
+
+def _field_problems(field: InputField) -> list[str]:
+    problems: list[str] = []
+    kind = field.type
+    if field.required and field.default is not None:
+        problems.append("a required field takes no default")
+    if (field.options != ()) != (kind is FieldType.ENUM):
+        problems.append("options belong to enum fields only, and every enum needs them")
+    if kind is FieldType.ENUM:
+        values = field.option_values
+        if len(set(values)) != len(values):
+            problems.append("duplicate options")
+        if field.default is not None and field.default not in values:
+            problems.append(f"default {field.default!r} is not an option")
+    if (kind is FieldType.TEXT) != (field.max_length is not None):
+        problems.append("text fields, and only they, need max_length")
+    if field.min_length and field.max_length and field.min_length > field.max_length:
+        problems.append("min_length > max_length")
+    if kind in (FieldType.INT, FieldType.FLOAT):
+        problems.extend(_range_problems(field))
+    if kind is FieldType.IMAGES and (field.max_count is None or field.min_count > field.max_count):
+        problems.append("images need max_count >= min_count")
+    allowed = {
+        Encoding.STRING: (FieldType.INT, FieldType.FLOAT, FieldType.BOOL),
+        Encoding.NUMBER: (FieldType.ENUM,),
+        Encoding.LIST: (FieldType.IMAGE,),
+    }.get(field.encode)
+    if allowed is not None and kind not in allowed:
+        problems.append(f"encoding {field.encode} does not apply to {kind}")
+    if field.encode is Encoding.NUMBER and not all(_is_number(v) for v in field.option_values):
+        problems.append("number encoding needs numeric options")
+    return problems
+
+
+def _range_problems(field: InputField) -> list[str]:
+    low, high, default = field.minimum, field.maximum, field.default
+    if field.type is FieldType.FLOAT and (low is None or high is None):
+        return ["float fields need minimum and maximum"]
+    if low is not None and high is not None and low > high:
+        return ["minimum > maximum"]
+    if default is None:
+        return []
+    if isinstance(default, bool) or not isinstance(default, int | float):
+        return [f"default {default!r} is not a number"]
+    number = Decimal(str(default))
+    if (low is not None and number < low) or (high is not None and number > high):
+        return [f"default {default!r} is out of range"]
+    return []
+
+
+def _is_number(text: str) -> bool:
+    try:
+        Decimal(text)
+    except ArithmeticError:
+        return False
+    return True
+
+
+class PriceRow(_Frozen):
+    """Credits for one combination of priced enum/bool values (before multipliers)."""
+
+    when: dict[str, str]
+    credits: Decimal = Field(ge=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _canonical_when(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("when"), dict):
+            return {**data, "when": {k: canonical(v) for k, v in data["when"].items()}}
+        return data
+
+
+class Multiplier(_Frozen):
+    field: str
+    per: MultiplierKind
+    unit: int = Field(default=1, ge=1)
+    factors: dict[str, Decimal] = Field(default_factory=dict)
+
+
+class Price(_Frozen):
+    credits: Decimal | None = Field(default=None, ge=0)
+    rows: tuple[PriceRow, ...] = ()
+    multipliers: tuple[Multiplier, ...] = ()
+
+    @model_validator(mode="after")
+    def _one_base(self) -> Self:
+        if (self.credits is None) == (not self.rows):
+            raise ValueError("a price has either flat `credits` or `rows`, not both or neither")
+        return self
+
+    @property
+    def row_fields(self) -> tuple[str, ...]:
+        return tuple(self.rows[0].when) if self.rows else ()
+
+    def base_credits(self, combination: Mapping[str, str]) -> list[Decimal]:
+        """Credits of every row matching the combination (one, in a valid catalog)."""
+        if self.credits is not None:
+            return [self.credits]
+        return [
+            row.credits
+            for row in self.rows
+            if all(combination.get(k) == v for k, v in row.when.items())
+        ]
+
+
+class ModelSpec(_Frozen):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")
+    kie_model: str = Field(min_length=1)
+    family: ApiFamily
+    category: Category
+    slug: str = Field(pattern=r"^[A-Za-z0-9_-]{1,40}$")
+    title: Localized
+    description: Localized
+    result: ResultKind
+    deadline_seconds: int = Field(ge=60, le=4 * 3600)
+    free: bool = False
+    fixed: dict[str, Scalar] = Field(default_factory=dict)
+    fields: tuple[InputField, ...] = Field(min_length=1)
+    forbid: tuple[dict[str, str], ...] = ()
+    price: Price
+
+    @model_validator(mode="before")
+    @classmethod
+    def _canonical_forbid(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("forbid"), list):
+            rules = [{k: canonical(v) for k, v in rule.items()} for rule in data["forbid"]]
+            return {**data, "forbid": rules}
+        return data
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        problems = _model_problems(self)
+        if problems:
+            raise ValueError(f"model {self.id!r}: " + "; ".join(problems))
+        return self
+
+    def field(self, name: str) -> InputField:
+        for field in self.fields:
+            if field.name == name:
+                return field
+        raise KeyError(f"model {self.id!r} has no field {name!r}")
+
+    def has_field(self, name: str) -> bool:
+        return any(field.name == name for field in self.fields)
+
+    @property
+    def priced_fields(self) -> tuple[InputField, ...]:
+        return tuple(field for field in self.fields if field.priced)
+
+    def allows(self, values: Mapping[str, str]) -> bool:
+        """False when the canonical values match a combination KIE rejects."""
+        return not any(all(values.get(k) == v for k, v in rule.items()) for rule in self.forbid)
+
+    def row_combinations(self) -> Iterator[dict[str, str]]:
+        """Every allowed combination of the fields that select a price row."""
+        names = self.price.row_fields
+        domains = [self.field(name).domain() or () for name in names]
+        for values in itertools.product(*domains):
+            combination = dict(zip(names, values, strict=True))
+            if self.allows(combination):
+                yield combination
+
+
+def _model_problems(model: ModelSpec) -> list[str]:
+    problems: list[str] = []
+    names = [field.name for field in model.fields]
+    kie_keys = [field.kie_key for field in model.fields]
+    if len(set(names)) != len(names) or len(set(kie_keys)) != len(kie_keys):
+        problems.append("field names and kie names must be unique")
+    if clash := sorted(set(model.fixed) & set(kie_keys)):
+        problems.append(f"fixed fields {clash} collide with user fields")
+    for rule in model.forbid:
+        for name, value in rule.items():
+            domain = model.field(name).domain() if model.has_field(name) else ()
+            if domain is not None and value not in domain:
+                problems.append(f"forbid rule {rule} names an unknown field or value")
+    return problems or _price_problems(model)
+
+
+def _price_problems(model: ModelSpec) -> list[str]:
+    price = model.price
+    row_fields = price.row_fields
+    used = set(row_fields) | {multiplier.field for multiplier in price.multipliers}
+    problems = [
+        f"rows must all name {list(row_fields)}"
+        for row in price.rows
+        if set(row.when) != set(row_fields)
+    ]
+    if used != {field.name for field in model.priced_fields}:
+        problems.append(
+            f"fields marked priced must be exactly those the price uses: {sorted(used)}"
+        )
+    for field in model.priced_fields:
+        if not field.required and field.default is None:
+            problems.append(f"priced field {field.name!r} needs a default or must be required")
+    for name in row_fields:
+        if not model.has_field(name) or model.field(name).type not in (
+            FieldType.ENUM,
+            FieldType.BOOL,
+        ):
+            problems.append(f"price row field {name!r} must be an enum or bool field")
+    for multiplier in price.multipliers:
+        problems.extend(_multiplier_problems(model, multiplier))
+    return problems or _coverage_problems(model)
+
+
+def _multiplier_problems(model: ModelSpec, multiplier: Multiplier) -> list[str]:
+    if not model.has_field(multiplier.field):
+        return [f"multiplier names unknown field {multiplier.field!r}"]
+    field = model.field(multiplier.field)
+    if multiplier.per is MultiplierKind.VALUE:
+        domain = field.domain() or ()
+        numeric = all(_is_number(value) and Decimal(value) > 0 for value in domain)
+        if field.type not in (FieldType.INT, FieldType.ENUM) or not domain or not numeric:
+            return [f"{field.name!r}: per-value pricing needs a bounded, positive numeric field"]
+    if multiplier.per is MultiplierKind.LENGTH and field.type is not FieldType.TEXT:
+        return [f"{field.name!r}: per-length pricing needs a text field"]
+    if multiplier.per is MultiplierKind.FACTOR and (
+        set(multiplier.factors) != set(field.option_values)
+        or any(factor <= 0 for factor in multiplier.factors.values())
+    ):
+        return [f"{field.name!r}: factors must give a positive factor for every option"]
+    return []
+
+
+def _coverage_problems(model: ModelSpec) -> list[str]:
+    problems = []
+    for combination in model.row_combinations():
+        matches = model.price.base_credits(combination)
+        if len(matches) != 1:
+            problems.append(f"{len(matches)} price rows match {combination}, not 1")
+        elif not model.free and matches[0] <= 0:
+            problems.append(f"a paid model costs 0 credits for {combination}")
+    return problems
+
+
+class CatalogFile(_Frozen):
+    version: Literal[1]
+    anchors: object = None  # YAML anchors shared by entries; not read
+    models: tuple[ModelSpec, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique(self) -> Self:
+        for attribute in ("id", "slug"):
+            seen = [getattr(model, attribute) for model in self.models]
+            duplicates = sorted({value for value in seen if seen.count(value) > 1})
+            if duplicates:
+                raise ValueError(f"duplicate model {attribute}s: {', '.join(duplicates)}")
+        return self
+
+
+class Catalog:
+    """The loaded catalog: lookups by id and slug, categories in menu order."""
+
+    __slots__ = ("_by_id", "_by_slug", "_models")
+
+    def __init__(self, models: Iterable[ModelSpec]) -> None:
+        self._models = tuple(models)
+        self._by_id = {model.id: model for model in self._models}
+        self._by_slug = {model.slug: model for model in self._models}
+        if len(self._by_id) != len(self._models) or len(self._by_slug) != len(self._models):
+            raise CatalogError("model ids and slugs must be unique")
+
+    def __iter__(self) -> Iterator[ModelSpec]:
+        return iter(self._models)
+
+    def __len__(self) -> int:
+        return len(self._models)
+
+    def __contains__(self, model_id: object) -> bool:
+        return model_id in self._by_id
+
+    def get(self, model_id: str) -> ModelSpec:
+        try:
+            return self._by_id[model_id]
+        except KeyError:
+            raise UnknownModel(model_id) from None
+
+    def by_slug(self, slug: str) -> ModelSpec:
+        try:
+            return self._by_slug[slug]
+        except KeyError:
+            raise UnknownModel(slug) from None
+
+    def categories(self) -> list[Category]:
+        present = {model.category for model in self._models}
+        return [category for category in Category if category in present]
+
+    def models_in(self, category: Category | str) -> list[ModelSpec]:
+        return [model for model in self._models if model.category == category]
+
+    def free_models(self) -> list[ModelSpec]:
+        return [model for model in self._models if model.free]
+
+
+def parse_catalog(text: str) -> Catalog:
+    """Parse and check catalog YAML; raise CatalogError with every problem found."""
+    try:
+        data = yaml.safe_load(text)
+        parsed = CatalogFile.model_validate(data)
+    except yaml.YAMLError as exc:
+        raise CatalogError(f"catalog is not valid YAML: {exc}") from exc
+    except ValidationError as exc:
+        raise CatalogError(f"catalog is invalid: {exc}") from exc
+    return Catalog(parsed.models)
+
+
+def load_catalog() -> Catalog:
+    """Read the packaged catalog file. Callers keep the result; nothing is cached here."""
+    resource = resources.files("trt").joinpath("data").joinpath("catalog.yaml")
+    try:
+        text = resource.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CatalogError(f"cannot read the catalog file: {exc}") from exc
+    return parse_catalog(text)
