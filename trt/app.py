@@ -24,6 +24,7 @@ from trt.web.health import Readiness
 from trt.web.server import build_web_app
 
 if TYPE_CHECKING:
+    from trt.bot.polling import Poller
     from trt.storage.database import Database
 
 log = structlog.get_logger(__name__)
@@ -86,11 +87,60 @@ async def _start_backend(
     runtime.database = database
     log.info("database.ready", engine=database.dialect, revision=runtime.head_revision)
 
+    telegram = await _start_telegram(settings, database, stack)
+
     async def on_role(role: Role) -> None:
         runtime.role = role.value
+        if settings.bot_mode == "polling":
+            await (telegram.start() if role is Role.ACTIVE else telegram.stop())
 
     election = LeaderElection(lock=leader_lock_for(url), on_change=on_role)
     _run_in_background(stack, stop, election.run(), name="leader-election")
+
+
+async def _start_telegram(
+    settings: Settings, database: "Database", stack: AsyncExitStack
+) -> "Poller":
+    """Build the Telegram side (this is where aiogram gets imported, after the port is open)."""
+    from trt.bot.dispatcher import build_dispatcher
+    from trt.bot.fsm import build_fsm_storage
+    from trt.bot.polling import Poller
+    from trt.bot.session import build_bot
+    from trt.bot.texts import load_translations
+    from trt.domain.catalog import load_catalog
+    from trt.domain.pricing import PricingPolicy
+    from trt.services.accounts import Accounts
+    from trt.services.conversation_state import ConversationStates
+    from trt.services.ports import SystemClock
+
+    clock = SystemClock()
+    translations = load_translations()
+    redis_url = settings.redis_url.get_secret_value() if settings.redis_url else None
+    storage = build_fsm_storage(
+        redis_url=redis_url, states=ConversationStates(db=database, clock=clock)
+    )
+    stack.push_async_callback(storage.close)
+    dispatcher = build_dispatcher(
+        storage=storage,
+        accounts=Accounts(db=database, clock=clock),
+        catalog=load_catalog(),
+        pricing=PricingPolicy(
+            usd_per_credit=settings.usd_per_credit,
+            rub_per_usd=settings.rub_per_usd,
+            markup=settings.price_markup,
+        ),
+        translations=translations,
+        free_quota=settings.free_daily_quota,
+    )
+    assert settings.bot_token is not None
+    bot = build_bot(
+        token=settings.bot_token.get_secret_value(), api_base=settings.telegram_api_base
+    )
+    stack.push_async_callback(bot.session.close)
+    poller = Poller(dispatcher=dispatcher, bot=bot, translations=translations)
+    stack.push_async_callback(poller.stop)
+    log.info("telegram.ready", mode=settings.bot_mode, api=settings.telegram_api_base)
+    return poller
 
 
 def _run_in_background(

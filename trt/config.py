@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     usd_per_credit: Decimal = Field(default=Decimal("0.005"), gt=0)
     rub_per_usd: Decimal = Field(default=Decimal("95"), gt=0)
     price_markup: Decimal = Field(default=Decimal("2.0"), ge=1)
+    free_daily_quota: int = Field(default=5, ge=0)
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -37,7 +37,33 @@ async def seed_0001(conn: AsyncConnection) -> None:
         await conn.execute(sa.text(statement))
 
 
-SEEDS: dict[str, Seed] = {"0001": seed_0001}
+async def seed_0002(conn: AsyncConnection) -> None:
+    data = '{"model": "z-image", "prompt": "кот"}'
+    await conn.execute(
+        sa.text(
+            "INSERT INTO fsm_records (key, state, data, updated_at) VALUES"
+            f" ('fsm:1:501:501:default', 'Wizard:prompt', '{data}', '{NOW}')"
+        )
+    )
+
+
+async def seed_0003(conn: AsyncConnection) -> None:
+    await conn.execute(
+        sa.text(
+            "INSERT INTO deliveries (job_id, status, attempts, due_at, created_at, updated_at)"
+            f" SELECT id, 'pending', 0, '{NOW}', '{NOW}', '{NOW}' FROM jobs"
+            " WHERE task_id = 'task_1'"
+        )
+    )
+    await conn.execute(
+        sa.text(
+            "INSERT INTO free_uses (user_id, day, delta, idempotency_key, created_at)"
+            f" VALUES (501, '2026-01-12', 1, 'free-use:1', '{NOW}')"
+        )
+    )
+
+
+SEEDS: dict[str, Seed] = {"0001": seed_0001, "0002": seed_0002, "0003": seed_0003}
 
 # The rows each seed wrote, read back by key columns; compared before and after later steps.
 WATCHED = {
@@ -51,6 +77,9 @@ WATCHED = {
     "jobs": (
         "SELECT user_id, model_id, status, price, task_id, correlation_id FROM jobs ORDER BY id"
     ),
+    "fsm_records": "SELECT key, state, data FROM fsm_records ORDER BY key",
+    "deliveries": "SELECT job_id, status, attempts FROM deliveries ORDER BY job_id",
+    "free_uses": "SELECT user_id, day, delta, idempotency_key FROM free_uses ORDER BY id",
 }
 
 

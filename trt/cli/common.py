@@ -8,8 +8,13 @@ from trt.logs import configure_logging
 
 def settings_or_exit(*, require_run: bool = False) -> Settings | None:
     """Settings with logging configured, or None after printing one clear line to stderr."""
+    return configure_from(require_run=require_run)
+
+
+def configure_from(*, require_run: bool = True, **overrides: str) -> Settings | None:
+    """Like `settings_or_exit`, with some settings given by the caller instead of the env."""
     try:
-        settings = load_settings()
+        settings = load_settings(**{name.lower(): value for name, value in overrides.items()})
         if require_run:
             settings.require_for_run()
     except ConfigError as exc:

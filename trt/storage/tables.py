@@ -134,3 +134,45 @@ jobs = sa.Table(
     sa.Index("ix_jobs_status_next_check_at", "status", "next_check_at"),
     sa.Index("ix_jobs_user_id_id", "user_id", "id"),
 )
+
+# aiogram FSM: one row per storage key (DefaultKeyBuilder's string); JSON data only, no pickles.
+fsm_records = sa.Table(
+    "fsm_records",
+    metadata,
+    sa.Column("key", sa.String(255), primary_key=True),
+    sa.Column("state", sa.String(255)),
+    sa.Column("data", Json, nullable=False, server_default=sa.text("'{}'")),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+)
+
+# One row per succeeded job: the claim that makes delivery happen once. A worker claims a row by
+# setting `lease_until`; a crashed worker's claim expires and another worker retries.
+deliveries = sa.Table(
+    "deliveries",
+    metadata,
+    sa.Column("job_id", sa.BigInteger, sa.ForeignKey("jobs.id"), primary_key=True),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("due_at", UtcDateTime, nullable=False),
+    sa.Column("lease_until", UtcDateTime),
+    sa.Column("last_error", sa.Text),
+    sa.Column("message_ids", Json),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.Column("sent_at", UtcDateTime),
+    sa.Index("ix_deliveries_status_due_at", "status", "due_at"),
+)
+
+# Free-model uses, kept like money: +1 when a free job starts, -1 when it fails; each entry keyed
+# by the event (free-use:<job>, free-return:<job>) so a repeat changes nothing.
+free_uses = sa.Table(
+    "free_uses",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("user_id", sa.BigInteger, sa.ForeignKey("users.id"), nullable=False),
+    sa.Column("day", sa.Date, nullable=False),
+    sa.Column("delta", sa.Integer, nullable=False),
+    sa.Column("idempotency_key", sa.String(200), nullable=False, unique=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Index("ix_free_uses_user_id_day", "user_id", "day"),
+)

@@ -1,0 +1,62 @@
+"""Never a silent bot: stale buttons, unexpected messages and errors all get an answer."""
+
+import structlog
+from aiogram import Router
+from aiogram.filters import ExceptionTypeFilter
+from aiogram.types import CallbackQuery, ErrorEvent, Message
+
+from trt.bot import keyboards
+from trt.bot.texts import Texts
+from trt.domain.catalog import Catalog
+from trt.domain.errors import TrtError
+
+log = structlog.get_logger(__name__)
+
+
+def build_fallback_router() -> Router:
+    """Include last: it catches whatever no feature router handled."""
+    router = Router(name="fallback")
+
+    @router.callback_query()
+    async def stale_button(query: CallbackQuery, t: Texts, catalog: Catalog) -> None:
+        await query.answer(t("stale-button"))
+        if query.message is not None:
+            await query.bot.send_message(  # type: ignore[union-attr]
+                query.from_user.id,
+                t("stale-button"),
+                reply_markup=keyboards.main_menu(t, list(catalog.categories())),
+            )
+
+    @router.message()
+    async def unknown_message(message: Message, t: Texts) -> None:
+        await message.answer(t("unknown-text"), reply_markup=keyboards.back_to_menu(t))
+
+    return router
+
+
+def register_error_handlers(router: Router) -> None:
+    """Attach to the Dispatcher itself: only there do errors of every router arrive."""
+
+    @router.errors(ExceptionTypeFilter(TrtError))
+    async def business_error(event: ErrorEvent, t: Texts, catalog: Catalog) -> None:
+        error = event.exception
+        assert isinstance(error, TrtError)
+        log.info("bot.refused", error=type(error).__name__)
+        await _reply(
+            event, t(error.message_key), keyboards.main_menu(t, list(catalog.categories()))
+        )
+
+    @router.errors()
+    async def unexpected_error(event: ErrorEvent, t: Texts) -> None:
+        log.error("bot.handler_failed", exc_info=event.exception)
+        await _reply(event, t("error-generic"), keyboards.back_to_menu(t))
+
+
+async def _reply(event: ErrorEvent, text: str, markup: object) -> None:
+    update = event.update
+    if update.callback_query is not None:
+        query = update.callback_query
+        await query.answer()
+        await query.bot.send_message(query.from_user.id, text, reply_markup=markup)  # type: ignore[union-attr,arg-type]
+    elif update.message is not None:
+        await update.message.answer(text, reply_markup=markup)  # type: ignore[arg-type]
