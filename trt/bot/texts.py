@@ -56,7 +56,8 @@ def load_translations() -> Translations:
         resource = FluentResource(source(language))
         junk = [entry for entry in resource.body if isinstance(entry, Junk)]
         if junk:
-            raise ValueError(f"{language}.ftl does not parse near: {(junk[0].content or "")[:80]!r}")
+            near = (junk[0].content or "")[:80]
+            raise ValueError(f"{language}.ftl does not parse near: {near!r}")
         bundle.add_resource(resource)
         bundles[language] = Texts(language, bundle)
     return Translations(bundles)
