@@ -15,6 +15,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+sandbox: install
+	$(BIN)/trt sandbox
+
 run: install
 	$(BIN)/trt run
 

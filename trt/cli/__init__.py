@@ -9,7 +9,7 @@ import importlib
 from collections.abc import Sequence
 
 # Each module defines register(subparsers) and sets a `handler` default returning an exit code.
-COMMAND_MODULES = ("run", "migrate", "catalog")
+COMMAND_MODULES = ("run", "migrate", "catalog", "sandbox")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,96 @@
+"""`trt sandbox` as a person uses it: a real process, its web chat in headless Chromium."""
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.drivers.process import TrtProcess, free_port, get_json
+from tests.sandbox.test_chat_page_browser import CHROMEDRIVER, CHROMIUM, require_browser
+
+SCREENSHOT = Path("/tmp/trt_sandbox_chat.png")
+WAIT_SECONDS = 20
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path) -> Iterator[str]:
+    chat_port, kie_port = free_port(), free_port()
+    process = TrtProcess(tmp_path, {})
+    process.args = (
+        "sandbox",
+        "--port",
+        str(chat_port),
+        "--bot-port",
+        str(process.port),
+        "--kie-port",
+        str(kie_port),
+        "--kie-latency",
+        "0.5",
+    )
+    process.start()
+    try:
+        process.wait_for(lambda body: body["role"] == "active", timeout=30, what="sandbox bot")
+        yield f"http://127.0.0.1:{chat_port}"
+    finally:
+        process.stop()
+
+
+def drive(url: str) -> tuple[str, str]:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--window-size=900,900",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    try:
+        wait = WebDriverWait(driver, WAIT_SECONDS)
+        driver.get(f"{url}/")
+        box = wait.until(ec.element_to_be_clickable((By.ID, "text-input")))
+        box.send_keys("/start")
+        driver.find_element(By.ID, "send-button").click()
+        greeting = wait.until(
+            ec.visibility_of_element_located((By.CSS_SELECTOR, ".from-bot .bubble .text"))
+        ).text
+        free = wait.until(
+            ec.element_to_be_clickable(
+                (By.XPATH, "//*[contains(@class,'inline-button') and contains(., 'Бесплатные')]")
+            )
+        )
+        free.click()
+        wait.until(
+            ec.text_to_be_present_in_element(
+                (By.CSS_SELECTOR, ".from-bot .bubble .text"), "Бесплатные модели"
+            )
+        )
+        listing = driver.find_element(By.CSS_SELECTOR, ".from-bot .bubble .text").text
+        driver.save_screenshot(str(SCREENSHOT))
+        return greeting, listing
+    finally:
+        driver.quit()
+
+
+async def test_a_person_opens_the_sandbox_and_browses_free_models(sandbox: str) -> None:
+    require_browser()
+    greeting, listing = await asyncio.to_thread(drive, sandbox)
+    assert greeting.startswith("Привет, ")
+    assert listing.startswith("🆓 Бесплатные модели: 4 модели")
+    status, state = get_json(f"{sandbox}/_chat/state?user_id=1001")
+    assert status == 200
+    assert [m["text"] for m in state["messages"] if not m["from_bot"]] == ["/start"]
