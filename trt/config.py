@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     rub_per_usd: Decimal = Field(default=Decimal("95"), gt=0)
     price_markup: Decimal = Field(default=Decimal("2.0"), ge=1)
     free_daily_quota: int = Field(default=5, ge=0)
+    check_min_delay: float = Field(default=2.5, gt=0)
+    check_max_delay: float = Field(default=30.0, gt=0)
+    check_expected_scale: float = Field(default=1.0, gt=0)
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -1,3 +1,4 @@
+import json
 from typing import Any
 
 import pytest
@@ -375,3 +376,17 @@ def test_validate_never_raises_and_valid_values_always_build_and_price(
         uploaded.update({m.ref: "https://files.example/x" for m in media})
         inputs.build_kie_fields(model, checked.values, uploaded)
         assert pricing.quote(model, checked.values, pricing.PricingPolicy()).credits > 0
+
+
+def test_values_survive_a_json_round_trip_with_media(catalog: Catalog) -> None:
+    model = next(m for m in catalog if any(f.type.value == "images" for f in m.fields))
+    images_field = next(f for f in model.fields if f.type.value == "images")
+    photos = [MediaInput(ref=f"file-{n}", mime_type="image/jpeg", size=1000) for n in range(2)]
+    values = {**inputs.minimal_values(model), images_field.name: photos}
+    checked = inputs.validate(model, values)
+    assert checked.ok
+
+    as_json = json.dumps(inputs.to_json_values(checked.values))
+    restored = inputs.from_json_values(json.loads(as_json))
+    assert inputs.validate(model, restored).values == checked.values
+    assert inputs.media_inputs(restored) == photos

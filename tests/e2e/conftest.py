@@ -9,11 +9,17 @@ import pytest
 
 from tests.drivers.process import free_port
 from trt.app import serve
+from trt.app.parts import Parts
 from trt.config import load_settings
+from trt.domain.ledger import EntryKind
 from trt.sandbox.botapi import BotApiEmulator
-from trt.sandbox.kie import KieSimulator
+from trt.sandbox.kie import Behaviour, KieSimulator
+from trt.services.billing import Billing
+from trt.services.ports import SystemClock
+from trt.storage.database import Database
 
 KIE_KEY = "e2e-kie-key"
+CALLBACK_SECRET = "e2e-callback-secret"
 
 
 @dataclass
@@ -21,11 +27,25 @@ class Stack:
     telegram: BotApiEmulator
     kie: KieSimulator
     port: int
+    parts: Parts
+    db: Database
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def top_up(self, user_id: int, kopecks: int) -> None:
+        billing = Billing(db=self.db, clock=SystemClock())
+        await billing.open_account(user_id=user_id)
+        await billing.credit(
+            user_id=user_id, amount=kopecks, kind=EntryKind.TOPUP, key=f"test-topup:{user_id}"
+        )
 
 
 @pytest.fixture
 async def stack(db_url: str) -> AsyncIterator[Stack]:
     async with KieSimulator(api_key=KIE_KEY) as kie, BotApiEmulator() as telegram:
+        kie.set_behaviour(Behaviour(latency=0.3))
         port = free_port()
         settings = load_settings(
             bot_token=telegram.token,
@@ -34,14 +54,22 @@ async def stack(db_url: str) -> AsyncIterator[Stack]:
             telegram_api_base=telegram.base_url,
             kie_api_base=kie.base_url,
             kie_upload_base=kie.base_url,
+            public_base_url=f"http://127.0.0.1:{port}",
+            callback_secret=CALLBACK_SECRET,
             host="127.0.0.1",
             port=port,
+            check_min_delay=0.2,
+            check_expected_scale=0.05,
         )
         stop = asyncio.Event()
-        task = asyncio.create_task(serve(settings, stop=stop))
+        started: asyncio.Future[Parts] = asyncio.get_running_loop().create_future()
+        task = asyncio.create_task(serve(settings, stop=stop, started=started))
+        parts = await asyncio.wait_for(started, timeout=30)
         await telegram.wait_until(lambda: bool(telegram.calls("getMe")), timeout=20)
+        database = Database(db_url)
         try:
-            yield Stack(telegram=telegram, kie=kie, port=port)
+            yield Stack(telegram=telegram, kie=kie, port=port, parts=parts, db=database)
         finally:
             stop.set()
             await asyncio.wait_for(task, timeout=30)
+            await database.dispose()

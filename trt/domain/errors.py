@@ -6,9 +6,17 @@ TrtError
  │    ├── UnknownHold              capture/release of a hold that does not exist
  │    ├── HoldAlreadySettled       capture/release of a hold already captured or released
  │    └── InvalidAmount            zero or negative where a positive amount is needed
+ ├── GenerationRefused
+ │    ├── FreeQuotaExhausted       the daily free-model quota is used up
+ │    ├── InvalidInputs            the values do not satisfy the model's fields
+ │    └── UserBanned
  ├── UnknownUser
  └── StaleButtonError            a button or link that points at something gone
 """
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
 
 
 class TrtError(Exception):
@@ -56,3 +64,28 @@ class UnknownUser(TrtError):
 
 class StaleButtonError(TrtError):
     message_key = "stale-button"
+
+
+class GenerationRefused(TrtError):
+    message_key = "error-generation-refused"
+
+
+class FreeQuotaExhausted(GenerationRefused):
+    message_key = "error-free-quota"
+
+    def __init__(self, *, limit: int, resets_at: datetime) -> None:
+        super().__init__(f"free quota of {limit} used up until {resets_at.isoformat()}")
+        self.limit = limit
+        self.resets_at = resets_at
+
+
+class InvalidInputs(GenerationRefused):
+    message_key = "error-invalid-inputs"
+
+    def __init__(self, problems: Sequence[Any]) -> None:
+        super().__init__(f"{len(problems)} problem(s) with the inputs")
+        self.problems = list(problems)
+
+
+class UserBanned(GenerationRefused):
+    message_key = "error-banned"

@@ -305,3 +305,43 @@ def _sample(spec: InputField) -> object:
         return False
     low = spec.minimum if spec.minimum is not None else Decimal(0)
     return math.ceil(low) if spec.type is FieldType.INT else float(low)
+
+
+MEDIA_MARK = "$media"
+
+
+def to_json_values(values: Mapping[str, object]) -> dict[str, object]:
+    """Values as plain JSON (for the job row and the wizard's FSM data); see `from_json_values`."""
+    return {name: _to_json(value) for name, value in values.items()}
+
+
+def from_json_values(data: Mapping[str, object]) -> dict[str, object]:
+    """The inverse of `to_json_values`: media dicts become `MediaInput` again."""
+    return {name: _from_json(value) for name, value in data.items()}
+
+
+def media_inputs(values: Mapping[str, object]) -> list[MediaInput]:
+    """Every user file among the values, in field order."""
+    found: list[MediaInput] = []
+    for value in values.values():
+        items = value if isinstance(value, tuple | list) else (value,)
+        found.extend(item for item in items if isinstance(item, MediaInput))
+    return found
+
+
+def _to_json(value: object) -> object:
+    if isinstance(value, MediaInput):
+        return {MEDIA_MARK: dataclasses.asdict(value)}
+    if isinstance(value, tuple | list):
+        return [_to_json(item) for item in value]
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def _from_json(value: object) -> object:
+    if isinstance(value, dict) and isinstance(value.get(MEDIA_MARK), dict):
+        return MediaInput(**value[MEDIA_MARK])
+    if isinstance(value, list):
+        return tuple(_from_json(item) for item in value)
+    return value

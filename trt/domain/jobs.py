@@ -9,6 +9,7 @@
 `succeeded` / `failed` are terminal: no way out, the hold is captured or released exactly once.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -78,8 +79,10 @@ class CheckSchedule:
     max_delay: float = 30.0
     growth: float = 0.2
     callback_margin: float = 1.2
+    expected_scale: float = 1.0  # operators (and tests) may expect results sooner or later
 
     def next_delay(self, *, elapsed: float, expected: float, callbacks: bool) -> float:
+        expected *= self.expected_scale
         if callbacks and elapsed < expected * self.callback_margin:
             return max(self.min_delay, expected * self.callback_margin - elapsed)
         return min(self.max_delay, max(self.min_delay, elapsed * self.growth))
@@ -90,3 +93,22 @@ class CheckSchedule:
         elapsed = max(0.0, (now - submitted_at).total_seconds())
         delay = self.next_delay(elapsed=elapsed, expected=expected, callbacks=callbacks)
         return now + timedelta(seconds=delay)
+
+
+_CONTENT_POLICY = re.compile(
+    r"prohibit|policy|policies|sensitive|flagged|nsfw|moderat|violat|inappropriate|copyright",
+    re.IGNORECASE,
+)
+_INVALID_INPUT_CODES = frozenset({"400", "413", "422", "451"})
+
+
+def failure_reason(
+    *, code: str | None, message: str | None, state: str | None = None
+) -> FailReason:
+    """Why KIE failed a task, in the words we tell the user."""
+    text = " ".join(part for part in (message, state) if part)
+    if _CONTENT_POLICY.search(text) or (state or "").upper() == "SENSITIVE_WORD_ERROR":
+        return FailReason.CONTENT_POLICY
+    if (code or "").strip() in _INVALID_INPUT_CODES:
+        return FailReason.INVALID_INPUT
+    return FailReason.PROVIDER_ERROR

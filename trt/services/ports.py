@@ -1,6 +1,19 @@
-"""What the services need from outside, as Protocols; adapters live in bot/, web/, app.py."""
+"""What the services need from outside, as Protocols; adapters live in bot/, web/, app.py.
 
+The services speak to users only through `Messenger`, in business terms (a result, a notice);
+the adapter picks the transport, the method and the words. Its failures form one small tree:
+
+    MessengerError
+    ├── RecipientUnavailable       the user blocked the bot or the chat is gone: final
+    └── DeliveryTemporarilyFailed  network, 5xx, 429 beyond the wait budget: try again later
+
+Anything else an adapter raises is a bug, handled at the calling loop's boundary.
+"""
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Protocol
 
 
@@ -13,3 +26,58 @@ class Clock(Protocol):
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
+
+
+class ResultFileKind(StrEnum):
+    IMAGE = "image"
+    VIDEO = "video"
+    AUDIO = "audio"
+    OTHER = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class ResultFileRef:
+    """One file of a job's result, where the provider serves it."""
+
+    url: str
+    kind: ResultFileKind
+    title: str | None = None  # a track's name (Suno), shown with the file
+
+
+class MessengerError(Exception):
+    """A message could not reach the user."""
+
+
+class RecipientUnavailable(MessengerError):
+    """The user blocked the bot or the chat does not exist: never retried."""
+
+
+class DeliveryTemporarilyFailed(MessengerError):
+    """Worth another try later; `retry_after` (seconds) is the earliest sensible moment."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+# Called after each message that carries result files reached the chat, with those messages'
+# ids (one per file, in file order); raising from it stops the delivery.
+SentCallback = Callable[[Sequence[int]], Awaitable[None]]
+
+
+class Messenger(Protocol):
+    async def deliver_result(
+        self,
+        *,
+        chat_id: int,
+        model_id: str,
+        files: Sequence[ResultFileRef],
+        language: str | None,
+        on_sent: SentCallback | None = None,
+    ) -> list[int]:
+        """Send the files to the chat, one message per file, in order; return the message ids.
+
+        Raises RecipientUnavailable or DeliveryTemporarilyFailed; before raising, every file
+        already in the chat has been reported through `on_sent`.
+        """
+        ...

@@ -309,3 +309,18 @@ def _to_entry(row: sa.RowMapping) -> LedgerEntry:
         reason=row["reason"],
         created_at=row["created_at"],
     )
+
+
+async def lock_balance(tx: AsyncConnection, user_id: int) -> Balance:
+    """Read the balance and hold its row lock to the end of the transaction.
+
+    On PostgreSQL this serialises a user's concurrent use cases (e.g. two free-quota checks);
+    SQLite write transactions are already serialised by BEGIN IMMEDIATE.
+    """
+    query = sa.select(balances.c.available, balances.c.held).where(balances.c.user_id == user_id)
+    if tx.dialect.name == "postgresql":
+        query = query.with_for_update()
+    row = (await tx.execute(query)).first()
+    if row is None:
+        raise UnknownUser(f"no balance for user {user_id}")
+    return Balance(user_id=user_id, available=row.available, held=row.held)

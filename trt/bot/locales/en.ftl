@@ -117,3 +117,18 @@ field-voice = Voice
 field-stability = Stability
 field-similarity_boost = Voice similarity
 field-speed = Speech speed
+
+result-caption = ✅ Ready: { $model }
+result-too-large = The file is too large to send in Telegram. Download it here: { $url }
+
+job-queued = ⏳ { $model }: queued…
+job-running = 🎨 { $model }: generating… { $elapsed } s
+job-done = ✅ { $model }: done in { $elapsed } s. Sending the result.
+job-failed = ❌ { $model }: it did not work out.
+job-failed-content_policy = The request was rejected by the content rules. Try rephrasing the prompt.
+job-failed-invalid_input = The model did not accept the inputs. Check the prompt and files.
+job-failed-provider_error = The generation service failed.
+job-failed-timeout = The generation did not finish in time.
+job-failed-submit_failed = The task could not be sent to the generation service.
+job-refunded = The money is back on your balance: { $amount }.
+job-free-returned = The free attempt is returned.

@@ -118,3 +118,18 @@ field-voice = Голос
 field-stability = Стабильность
 field-similarity_boost = Похожесть голоса
 field-speed = Скорость речи
+
+result-caption = ✅ Готово: { $model }
+result-too-large = Файл слишком большой для отправки в Telegram. Скачайте его по ссылке: { $url }
+
+job-queued = ⏳ { $model }: задача в очереди…
+job-running = 🎨 { $model }: генерирую… { $elapsed } с
+job-done = ✅ { $model }: готово за { $elapsed } с. Отправляю результат.
+job-failed = ❌ { $model }: не получилось.
+job-failed-content_policy = Запрос отклонён правилами контента. Попробуйте переформулировать описание.
+job-failed-invalid_input = Модель не приняла входные данные. Проверьте описание и файлы.
+job-failed-provider_error = Сбой на стороне сервиса генерации.
+job-failed-timeout = Генерация не уложилась в отведённое время.
+job-failed-submit_failed = Не удалось отправить задачу в сервис генерации.
+job-refunded = Деньги возвращены на баланс: { $amount }.
+job-free-returned = Бесплатная попытка возвращена.

@@ -1,9 +1,11 @@
 """Composition root: builds every part and runs them in order, HTTP first.
 
 Start-up order (the reverse on shutdown):
-1. open the HTTP port with `/health` and `/ready` (only light imports before this point);
+1. open the HTTP port with `/health`, `/ready` and the KIE callback route (only light imports
+   before this point);
 2. connect the database and apply migrations under a lock (`/ready` turns 200 after this);
-3. start leader election; the active instance runs the one-at-a-time work.
+3. build the services and the Telegram side (`trt.wiring`), start the reconciler and the
+   delivery worker, and take part in leader election: the active instance polls Telegram.
 Heavy modules (SQLAlchemy, Alembic, aiogram) are imported inside `_start_backend`, after the
 port is open.
 """
@@ -21,10 +23,11 @@ from aiohttp import web
 
 from trt.config import Settings
 from trt.web.health import Readiness
+from trt.web.kie_callbacks import CallbackSlot
 from trt.web.server import build_web_app
 
 if TYPE_CHECKING:
-    from trt.bot.polling import Poller
+    from trt.app.parts import Parts
     from trt.storage.database import Database
 
 log = structlog.get_logger(__name__)
@@ -55,25 +58,42 @@ class Runtime:
         return Readiness(ready=migrated, checks=checks)
 
 
-async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
-    """Run the bot process until `stop` is set or SIGTERM/SIGINT arrives."""
+async def serve(
+    settings: Settings,
+    *,
+    stop: asyncio.Event | None = None,
+    started: "asyncio.Future[Parts] | None" = None,
+) -> None:
+    """Run the bot process until `stop` is set or SIGTERM/SIGINT arrives.
+
+    `started`, when given, receives the built parts (an embedding caller such as a test uses
+    them to reach the services directly).
+    """
     stop = stop or _stop_on_signals()
     runtime = Runtime()
+    callbacks = CallbackSlot()
     async with AsyncExitStack() as stack:
-        runner = web.AppRunner(build_web_app(health_source=runtime), access_log=None)
+        app = build_web_app(health_source=runtime, callbacks=callbacks)
+        runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         stack.push_async_callback(runner.cleanup)
         site = web.TCPSite(runner, settings.host, settings.port)
         await site.start()
         log.info("http.listening", host=settings.host, port=settings.port, version=runtime.version)
-        await _start_backend(settings, runtime, stack, stop)
+        parts = await _start_backend(settings, runtime, callbacks, stack, stop)
+        if started is not None:
+            started.set_result(parts)
         await stop.wait()
         log.info("process.stopping")
 
 
 async def _start_backend(
-    settings: Settings, runtime: Runtime, stack: AsyncExitStack, stop: asyncio.Event
-) -> None:
+    settings: Settings,
+    runtime: Runtime,
+    callbacks: CallbackSlot,
+    stack: AsyncExitStack,
+    stop: asyncio.Event,
+) -> "Parts":
     from trt.services.leadership import LeaderElection, Role
     from trt.storage import migrate
     from trt.storage.database import Database
@@ -87,60 +107,21 @@ async def _start_backend(
     runtime.database = database
     log.info("database.ready", engine=database.dialect, revision=runtime.head_revision)
 
-    telegram = await _start_telegram(settings, database, stack)
+    from trt.app.parts import build_parts
+
+    parts = await build_parts(settings, database, stack)
+    callbacks.sink = parts.callback_intake
+    for name, worker in parts.workers.items():
+        _run_in_background(stack, stop, worker, name=name)
 
     async def on_role(role: Role) -> None:
         runtime.role = role.value
         if settings.bot_mode == "polling":
-            await (telegram.start() if role is Role.ACTIVE else telegram.stop())
+            await (parts.poller.start() if role is Role.ACTIVE else parts.poller.stop())
 
     election = LeaderElection(lock=leader_lock_for(url), on_change=on_role)
     _run_in_background(stack, stop, election.run(), name="leader-election")
-
-
-async def _start_telegram(
-    settings: Settings, database: "Database", stack: AsyncExitStack
-) -> "Poller":
-    """Build the Telegram side (this is where aiogram gets imported, after the port is open)."""
-    from trt.bot.dispatcher import build_dispatcher
-    from trt.bot.fsm import build_fsm_storage
-    from trt.bot.polling import Poller
-    from trt.bot.session import build_bot
-    from trt.bot.texts import load_translations
-    from trt.domain.catalog import load_catalog
-    from trt.domain.pricing import PricingPolicy
-    from trt.services.accounts import Accounts
-    from trt.services.conversation_state import ConversationStates
-    from trt.services.ports import SystemClock
-
-    clock = SystemClock()
-    translations = load_translations()
-    redis_url = settings.redis_url.get_secret_value() if settings.redis_url else None
-    storage = build_fsm_storage(
-        redis_url=redis_url, states=ConversationStates(db=database, clock=clock)
-    )
-    stack.push_async_callback(storage.close)
-    dispatcher = build_dispatcher(
-        storage=storage,
-        accounts=Accounts(db=database, clock=clock),
-        catalog=load_catalog(),
-        pricing=PricingPolicy(
-            usd_per_credit=settings.usd_per_credit,
-            rub_per_usd=settings.rub_per_usd,
-            markup=settings.price_markup,
-        ),
-        translations=translations,
-        free_quota=settings.free_daily_quota,
-    )
-    assert settings.bot_token is not None
-    bot = build_bot(
-        token=settings.bot_token.get_secret_value(), api_base=settings.telegram_api_base
-    )
-    stack.push_async_callback(bot.session.close)
-    poller = Poller(dispatcher=dispatcher, bot=bot, translations=translations)
-    stack.push_async_callback(poller.stop)
-    log.info("telegram.ready", mode=settings.bot_mode, api=settings.telegram_api_base)
-    return poller
+    return parts
 
 
 def _run_in_background(

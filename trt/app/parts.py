@@ -1,0 +1,134 @@
+"""Builds the long-lived parts of a running bot (after the port is open and the database is
+migrated): KIE client, services, the aiogram Dispatcher and Bot, and the workers."""
+
+import asyncio
+from collections.abc import Coroutine
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+
+from trt.bot.dispatcher import build_dispatcher
+from trt.bot.fsm import build_fsm_storage
+from trt.bot.limiter import SendLimiter
+from trt.bot.messenger import TelegramMessenger
+from trt.bot.polling import Poller
+from trt.bot.progress import StatusMessages, TelegramFiles
+from trt.bot.session import build_bot
+from trt.bot.texts import load_translations
+from trt.config import Settings
+from trt.domain.catalog import load_catalog
+from trt.domain.jobs import CheckSchedule
+from trt.domain.pricing import PricingPolicy
+from trt.kie import KieClient
+from trt.services.accounts import Accounts
+from trt.services.callbacks import CallbackIntake
+from trt.services.conversation_state import ConversationStates
+from trt.services.delivery import Deliveries
+from trt.services.generation import Generation
+from trt.services.ports import SystemClock
+from trt.services.processing import CallbackTarget, JobProcessor
+from trt.services.reconciler import Reconciler
+from trt.storage.database import Database
+
+
+@dataclass
+class Parts:
+    poller: Poller
+    callback_intake: CallbackIntake
+    generation: Generation
+    workers: dict[str, Coroutine[Any, Any, None]]
+
+
+def _secret(value: Any) -> str | None:
+    return value.get_secret_value() if value is not None else None
+
+
+async def build_parts(settings: Settings, database: Database, stack: AsyncExitStack) -> Parts:
+    clock = SystemClock()
+    catalog = load_catalog()
+    translations = load_translations()
+    pricing = PricingPolicy(
+        usd_per_credit=settings.usd_per_credit,
+        rub_per_usd=settings.rub_per_usd,
+        markup=settings.price_markup,
+    )
+    http = aiohttp.ClientSession()
+    stack.push_async_callback(http.close)
+    kie = KieClient(
+        api_base=settings.kie_api_base,
+        upload_base=settings.kie_upload_base,
+        api_key=_secret(settings.kie_api_key) or "",
+        session=http,
+    )
+    bot = build_bot(token=_secret(settings.bot_token) or "", api_base=settings.telegram_api_base)
+    stack.push_async_callback(bot.session.close)
+
+    deliveries = Deliveries(
+        db=database,
+        clock=clock,
+        messenger=TelegramMessenger(
+            bot=bot, translations=translations, http=http, limits=SendLimiter(), catalog=catalog
+        ),
+    )
+    callbacks = (
+        CallbackTarget(settings.public_base_url, _secret(settings.callback_secret) or "")
+        if settings.public_base_url
+        else None
+    )
+    processor = JobProcessor(
+        db=database,
+        kie=kie,
+        catalog=catalog,
+        clock=clock,
+        media=TelegramFiles(bot=bot),
+        notifier=StatusMessages(bot=bot, translations=translations, catalog=catalog),
+        callbacks=callbacks,
+        schedule=CheckSchedule(
+            min_delay=settings.check_min_delay,
+            max_delay=settings.check_max_delay,
+            expected_scale=settings.check_expected_scale,
+        ),
+        on_delivery_queued=deliveries.wake,
+    )
+    reconciler = Reconciler(db=database, processor=processor, clock=clock)
+    generation = Generation(
+        db=database,
+        catalog=catalog,
+        pricing=pricing,
+        clock=clock,
+        free_daily_quota=settings.free_daily_quota,
+        on_created=reconciler.wake,
+    )
+    intake = CallbackIntake(
+        db=database,
+        clock=clock,
+        job_secret=_secret(settings.callback_secret),
+        kie_hmac_key=_secret(settings.kie_webhook_hmac_key),
+        wake=reconciler.wake,
+    )
+    storage = build_fsm_storage(
+        redis_url=_secret(settings.redis_url), states=ConversationStates(db=database, clock=clock)
+    )
+    stack.push_async_callback(storage.close)
+    dispatcher = build_dispatcher(
+        storage=storage,
+        accounts=Accounts(db=database, clock=clock),
+        catalog=catalog,
+        pricing=pricing,
+        translations=translations,
+        free_quota=settings.free_daily_quota,
+    )
+    dispatcher.workflow_data["generation"] = generation
+    poller = Poller(dispatcher=dispatcher, bot=bot, translations=translations)
+    stack.push_async_callback(poller.stop)
+    return Parts(
+        poller=poller,
+        callback_intake=intake,
+        generation=generation,
+        workers={
+            "reconciler": reconciler.run(),
+            "deliveries": deliveries.run(asyncio.Event()),  # runs until cancelled at shutdown
+        },
+    )

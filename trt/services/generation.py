@@ -1,0 +1,126 @@
+"""Starting a generation: validate, price, and in ONE transaction create the job and hold its
+price (or count a free use). Nothing is sent to KIE here: the job row exists first, and the
+reconciler submits it right away (woken) or after a crash (when its lease runs out).
+"""
+
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from trt.domain import inputs, quota
+from trt.domain.catalog import Catalog
+from trt.domain.errors import FreeQuotaExhausted, InvalidInputs, UserBanned
+from trt.domain.ledger import job_hold_key
+from trt.domain.pricing import PricingPolicy, quote
+from trt.domain.quota import QuotaStatus
+from trt.services.ports import Clock
+from trt.storage import free_uses, jobs, ledger, users
+from trt.storage.database import Database
+from trt.storage.jobs import NewJob
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class StartedJob:
+    job_id: int
+    price: int
+    is_free: bool
+
+
+class Generation:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        catalog: Catalog,
+        pricing: PricingPolicy,
+        clock: Clock,
+        free_daily_quota: int,
+        on_created: Callable[[], None] = lambda: None,
+    ) -> None:
+        self._db = db
+        self._catalog = catalog
+        self._pricing = pricing
+        self._clock = clock
+        self._free_daily_quota = free_daily_quota
+        self._on_created = on_created  # wakes the reconciler so submission starts at once
+
+    async def start(
+        self,
+        *,
+        user_id: int,
+        chat_id: int,
+        model_id: str,
+        values: Mapping[str, object],
+        status_message_id: int | None = None,
+    ) -> StartedJob:
+        """Create the job and hold its price; raise a GenerationRefused/MoneyError otherwise."""
+        model = self._catalog.get(model_id)
+        checked = inputs.validate(model, values)
+        if not checked.ok:
+            raise InvalidInputs(checked.problems)
+        price = quote(model, checked.values, self._pricing)
+        now = self._clock.now()
+        new_job = NewJob(
+            user_id=user_id,
+            chat_id=chat_id,
+            model_id=model.id,
+            family=model.family.value,
+            is_free=model.free,
+            price=price.price,
+            sku=price.sku,
+            credits_quoted=price.credits,
+            inputs=inputs.to_json_values(checked.values),
+            correlation_id=uuid.uuid4().hex[:16],
+            deadline_at=now + timedelta(seconds=model.deadline_seconds),
+        )
+        async with self._db.transaction() as tx:
+            profile = await users.get_user(tx, user_id)
+            if profile is not None and profile.is_banned:
+                raise UserBanned(f"user {user_id} is banned")
+            await ledger.lock_balance(tx, user_id)
+            job_id = await jobs.create(tx, new_job, now=now)
+            if model.free:
+                await self._count_free_use(tx, user_id=user_id, job_id=job_id)
+            else:
+                await ledger.hold(
+                    tx,
+                    user_id=user_id,
+                    amount=price.price,
+                    key=job_hold_key(job_id),
+                    now=now,
+                    reference=f"job:{job_id}",
+                )
+            if status_message_id is not None:
+                await jobs.set_status_message(tx, job_id, status_message_id)
+        log.info(
+            "job.created",
+            job_id=job_id,
+            model=model.id,
+            price=price.price,
+            correlation_id=new_job.correlation_id,
+            user_id=user_id,
+        )
+        self._on_created()
+        return StartedJob(job_id=job_id, price=price.price, is_free=model.free)
+
+    async def free_quota(self, *, user_id: int) -> QuotaStatus:
+        now = self._clock.now()
+        async with self._db.read() as tx:
+            used = await free_uses.used_on(tx, user_id, quota.quota_day(now))
+        return QuotaStatus(used=used, limit=self._free_daily_quota, resets_at=quota.resets_at(now))
+
+    async def _count_free_use(self, tx: AsyncConnection, *, user_id: int, job_id: int) -> None:
+        now = self._clock.now()
+        day = quota.quota_day(now)
+        used = await free_uses.used_on(tx, user_id, day)
+        if used >= self._free_daily_quota:
+            raise FreeQuotaExhausted(limit=self._free_daily_quota, resets_at=quota.resets_at(now))
+        await free_uses.record(
+            tx, user_id=user_id, day=day, delta=1, key=quota.free_use_key(job_id), now=now
+        )
