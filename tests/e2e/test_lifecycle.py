@@ -191,3 +191,30 @@ async def test_forged_and_unknown_callbacks_change_nothing(stack: Stack) -> None
     after = await job_of(stack, job_id)
     assert (after.status, after.next_check_at) == (before.status, before.next_check_at)
     assert stack.kie.stats().record_queries == queries_before
+
+
+async def test_metrics_count_jobs_kie_calls_callbacks_and_deliveries(stack: Stack) -> None:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    job_id = await start(stack, "z-image", {"prompt": "a metric"})
+    await wait_terminal(stack, job_id)
+    await stack.telegram.wait_until(lambda: bool(stack.telegram.sent("sendPhoto")), timeout=10)
+    await asyncio.sleep(0.2)
+    async with aiohttp.ClientSession() as http, http.get(f"{stack.base_url}/metrics") as response:
+        assert response.status == 200
+        text = await response.text()
+
+    samples = {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+    assert samples[("trt_jobs_total", (("model", "z-image"), ("outcome", "created")))] == 1
+    assert samples[("trt_jobs_total", (("model", "z-image"), ("outcome", "succeeded")))] == 1
+    assert samples[("trt_deliveries_total", (("outcome", "sent"),))] == 1
+    assert samples[("trt_kie_callbacks_total", (("outcome", "woke"),))] >= 1
+    assert (
+        samples[("trt_kie_request_seconds_count", (("operation", "create"), ("outcome", "ok")))]
+        == 1
+    )
+    assert any(name == "trt_http_request_seconds_count" for name, _ in samples)

@@ -63,7 +63,21 @@ async def seed_0003(conn: AsyncConnection) -> None:
     )
 
 
-SEEDS: dict[str, Seed] = {"0001": seed_0001, "0002": seed_0002, "0003": seed_0003}
+async def seed_0004(conn: AsyncConnection) -> None:
+    await conn.execute(
+        sa.text(
+            "INSERT INTO processed_updates (update_id, bot_id, received_at)"
+            f" VALUES (900001, 42, '{NOW}')"
+        )
+    )
+
+
+SEEDS: dict[str, Seed] = {
+    "0001": seed_0001,
+    "0002": seed_0002,
+    "0003": seed_0003,
+    "0004": seed_0004,
+}
 
 # The rows each seed wrote, read back by key columns; compared before and after later steps.
 WATCHED = {
@@ -80,6 +94,7 @@ WATCHED = {
     "fsm_records": "SELECT key, state, data FROM fsm_records ORDER BY key",
     "deliveries": "SELECT job_id, status, attempts FROM deliveries ORDER BY job_id",
     "free_uses": "SELECT user_id, day, delta, idempotency_key FROM free_uses ORDER BY id",
+    "processed_updates": "SELECT update_id, bot_id FROM processed_updates ORDER BY update_id",
 }
 
 

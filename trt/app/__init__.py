@@ -22,9 +22,11 @@ import structlog
 from aiohttp import web
 
 from trt.config import Settings
+from trt.services.metrics import Metrics
 from trt.web.health import Readiness
 from trt.web.kie_callbacks import CallbackSlot
 from trt.web.server import build_web_app
+from trt.web.telegram_webhook import WebhookSlot
 
 if TYPE_CHECKING:
     from trt.app.parts import Parts
@@ -72,15 +74,33 @@ async def serve(
     stop = stop or _stop_on_signals()
     runtime = Runtime()
     callbacks = CallbackSlot()
+    webhook = WebhookSlot(
+        secret=settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+    )
+    metrics = Metrics()
     async with AsyncExitStack() as stack:
-        app = build_web_app(health_source=runtime, callbacks=callbacks)
+        app = build_web_app(
+            health_source=runtime,
+            callbacks=callbacks,
+            webhook=webhook,
+            registry=metrics.registry,
+            http_seconds=metrics.http_seconds,
+        )
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         stack.push_async_callback(runner.cleanup)
         site = web.TCPSite(runner, settings.host, settings.port)
         await site.start()
         log.info("http.listening", host=settings.host, port=settings.port, version=runtime.version)
-        parts = await _start_backend(settings, runtime, callbacks, stack, stop)
+        parts = await _start_backend(
+            settings,
+            runtime=runtime,
+            callbacks=callbacks,
+            webhook=webhook,
+            metrics=metrics,
+            stack=stack,
+            stop=stop,
+        )
         if started is not None:
             started.set_result(parts)
         await stop.wait()
@@ -89,8 +109,11 @@ async def serve(
 
 async def _start_backend(
     settings: Settings,
+    *,
     runtime: Runtime,
     callbacks: CallbackSlot,
+    webhook: WebhookSlot,
+    metrics: Metrics,
     stack: AsyncExitStack,
     stop: asyncio.Event,
 ) -> "Parts":
@@ -109,15 +132,15 @@ async def _start_backend(
 
     from trt.app.parts import build_parts
 
-    parts = await build_parts(settings, database, stack)
+    parts = await build_parts(settings, database, stack, metrics)
     callbacks.sink = parts.callback_intake
+    webhook.sink = parts.webhook_feeder
     for name, worker in parts.workers.items():
         _run_in_background(stack, stop, worker, name=name)
 
     async def on_role(role: Role) -> None:
         runtime.role = role.value
-        if settings.bot_mode == "polling":
-            await (parts.poller.start() if role is Role.ACTIVE else parts.poller.stop())
+        await (parts.telegram.start() if role is Role.ACTIVE else parts.telegram.stop())
 
     election = LeaderElection(lock=leader_lock_for(url), on_change=on_role)
     _run_in_background(stack, stop, election.run(), name="leader-election")

@@ -5,9 +5,10 @@ import asyncio
 from collections.abc import Coroutine
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
+from aiogram import Bot, Dispatcher
 
 from trt.bot.dispatcher import build_dispatcher
 from trt.bot.fsm import build_fsm_storage
@@ -16,7 +17,8 @@ from trt.bot.messenger import TelegramMessenger
 from trt.bot.polling import Poller
 from trt.bot.progress import StatusMessages, TelegramFiles
 from trt.bot.session import build_bot
-from trt.bot.texts import load_translations
+from trt.bot.texts import Translations, load_translations
+from trt.bot.webhook import WebhookFeeder, WebhookRegistrar
 from trt.config import Settings
 from trt.domain.catalog import load_catalog
 from trt.domain.jobs import CheckSchedule
@@ -27,15 +29,27 @@ from trt.services.callbacks import CallbackIntake
 from trt.services.conversation_state import ConversationStates
 from trt.services.delivery import Deliveries
 from trt.services.generation import Generation
+from trt.services.metrics import Metrics
 from trt.services.ports import SystemClock
 from trt.services.processing import CallbackTarget, JobProcessor
 from trt.services.reconciler import Reconciler
+from trt.services.update_log import UpdateLog
 from trt.storage.database import Database
+from trt.web.server import WEBHOOK_PATH
+
+
+class Leadership(Protocol):
+    """What the active instance does on Telegram's side: poll, or keep the webhook set."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
 
 
 @dataclass
 class Parts:
-    poller: Poller
+    telegram: Leadership
+    webhook_feeder: WebhookFeeder | None
     callback_intake: CallbackIntake
     generation: Generation
     workers: dict[str, Coroutine[Any, Any, None]]
@@ -45,7 +59,9 @@ def _secret(value: Any) -> str | None:
     return value.get_secret_value() if value is not None else None
 
 
-async def build_parts(settings: Settings, database: Database, stack: AsyncExitStack) -> Parts:
+async def build_parts(
+    settings: Settings, database: Database, stack: AsyncExitStack, metrics: Metrics
+) -> Parts:
     clock = SystemClock()
     catalog = load_catalog()
     translations = load_translations()
@@ -68,6 +84,7 @@ async def build_parts(settings: Settings, database: Database, stack: AsyncExitSt
     deliveries = Deliveries(
         db=database,
         clock=clock,
+        metrics=metrics,
         messenger=TelegramMessenger(
             bot=bot, translations=translations, http=http, limits=SendLimiter(), catalog=catalog
         ),
@@ -91,6 +108,7 @@ async def build_parts(settings: Settings, database: Database, stack: AsyncExitSt
             expected_scale=settings.check_expected_scale,
         ),
         on_delivery_queued=deliveries.wake,
+        metrics=metrics,
     )
     reconciler = Reconciler(db=database, processor=processor, clock=clock)
     generation = Generation(
@@ -100,6 +118,7 @@ async def build_parts(settings: Settings, database: Database, stack: AsyncExitSt
         clock=clock,
         free_daily_quota=settings.free_daily_quota,
         on_created=reconciler.wake,
+        metrics=metrics,
     )
     intake = CallbackIntake(
         db=database,
@@ -107,7 +126,9 @@ async def build_parts(settings: Settings, database: Database, stack: AsyncExitSt
         job_secret=_secret(settings.callback_secret),
         kie_hmac_key=_secret(settings.kie_webhook_hmac_key),
         wake=reconciler.wake,
+        metrics=metrics,
     )
+    update_log = UpdateLog(db=database, clock=clock)
     storage = build_fsm_storage(
         redis_url=_secret(settings.redis_url), states=ConversationStates(db=database, clock=clock)
     )
@@ -119,16 +140,36 @@ async def build_parts(settings: Settings, database: Database, stack: AsyncExitSt
         pricing=pricing,
         translations=translations,
         free_quota=settings.free_daily_quota,
+        generation=generation,
+        update_log=update_log,
     )
-    dispatcher.workflow_data["generation"] = generation
-    poller = Poller(dispatcher=dispatcher, bot=bot, translations=translations)
-    stack.push_async_callback(poller.stop)
+    telegram, feeder = _telegram_side(settings, dispatcher, bot, translations)
+    stack.push_async_callback(telegram.stop)
+    if feeder is not None:
+        stack.push_async_callback(feeder.close)
     return Parts(
-        poller=poller,
+        telegram=telegram,
+        webhook_feeder=feeder,
         callback_intake=intake,
         generation=generation,
         workers={
             "reconciler": reconciler.run(),
             "deliveries": deliveries.run(asyncio.Event()),  # runs until cancelled at shutdown
+            "update-log-pruning": update_log.prune_forever(),
         },
     )
+
+
+def _telegram_side(
+    settings: Settings, dispatcher: Dispatcher, bot: Bot, translations: Translations
+) -> tuple[Leadership, WebhookFeeder | None]:
+    if settings.bot_mode == "polling":
+        return Poller(dispatcher=dispatcher, bot=bot, translations=translations), None
+    registrar = WebhookRegistrar(
+        dispatcher=dispatcher,
+        bot=bot,
+        translations=translations,
+        url=f"{settings.public_base_url}{WEBHOOK_PATH}",
+        secret=_secret(settings.webhook_secret) or "",
+    )
+    return registrar, WebhookFeeder(dispatcher=dispatcher, bot=bot)

@@ -11,6 +11,7 @@ from aiogram.types import TelegramObject, Update, User
 
 from trt.bot.texts import Translations, language_for
 from trt.services.accounts import Accounts
+from trt.services.update_log import UpdateLog
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
@@ -40,3 +41,18 @@ class ContextMiddleware(BaseMiddleware):
                 data["account"] = account
                 data["t"] = self._translations[account.language]
             return await handler(event, data)
+
+
+class DuplicateUpdateFilter(BaseMiddleware):
+    """Outermost: an update already handled (by this or another instance) is dropped."""
+
+    def __init__(self, *, update_log: UpdateLog) -> None:
+        self._log = update_log
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        assert isinstance(event, Update)
+        bot = data["bot"]
+        if not await self._log.first_time(bot_id=bot.id, update_id=event.update_id):
+            structlog.get_logger(__name__).info("update.duplicate", update_id=event.update_id)
+            return None
+        return await handler(event, data)

@@ -12,6 +12,7 @@ from enum import StrEnum
 import structlog
 
 from trt.kie import CallbackWakeup, parse_callback, verify_job_signature, verify_kie_signature
+from trt.services.metrics import Metrics
 from trt.services.ports import Clock
 from trt.storage import jobs
 from trt.storage.database import Database
@@ -37,7 +38,9 @@ class CallbackIntake:
         job_secret: str | None,
         kie_hmac_key: str | None,
         wake: Callable[[], None],
+        metrics: Metrics | None = None,
     ) -> None:
+        self._metrics = metrics or Metrics()
         self._db = db
         self._clock = clock
         self._job_secret = job_secret
@@ -49,6 +52,7 @@ class CallbackIntake:
     ) -> CallbackOutcome:
         wakeup = parse_callback(body, query, headers)
         outcome = await self._handle(wakeup, headers)
+        self._metrics.callbacks.labels(outcome.value).inc()
         log.info(
             "callback.received",
             outcome=outcome.value,

@@ -27,6 +27,7 @@ from typing import Any
 import structlog
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from trt.services.metrics import Metrics
 from trt.services.ports import (
     Clock,
     DeliveryTemporarilyFailed,
@@ -91,7 +92,9 @@ class Deliveries:
         concurrency: int = 4,
         retry_delay: timedelta = timedelta(seconds=10),
         max_retry_delay: timedelta = timedelta(minutes=10),
+        metrics: Metrics | None = None,
     ) -> None:
+        self._metrics = metrics or Metrics()
         self._db = db
         self._messenger = messenger
         self._clock = clock
@@ -197,6 +200,7 @@ class Deliveries:
         async with self._db.transaction() as tx:
             marked = await deliveries.mark_sent(tx, claim.job_id, message_ids, self._clock.now())
         if marked:
+            self._metrics.deliveries.labels("sent").inc()
             log.info("delivery.sent", chat_id=claim.chat_id, messages=len(message_ids))
         else:
             log.warning("delivery.sent_unmarked", chat_id=claim.chat_id)
@@ -215,6 +219,7 @@ class Deliveries:
             await deliveries.mark_retry(
                 tx, claim.job_id, error, now + delay, now, attempt=claim.attempts
             )
+        self._metrics.deliveries.labels("retry").inc()
         log.warning("delivery.retry", error=error, delay_s=delay.total_seconds())
 
     async def _fail(self, claim: ClaimedDelivery, error: str, *, expected: bool = False) -> None:
@@ -223,6 +228,7 @@ class Deliveries:
             await deliveries.mark_failed(
                 tx, claim.job_id, error, self._clock.now(), attempt=claim.attempts
             )
+        self._metrics.deliveries.labels("blocked" if expected else "failed").inc()
         level = log.warning if expected else log.error
         level("delivery.failed", error=error, chat_id=claim.chat_id)
 

@@ -17,6 +17,7 @@ from trt.domain.errors import FreeQuotaExhausted, InvalidInputs, UserBanned
 from trt.domain.ledger import job_hold_key
 from trt.domain.pricing import PricingPolicy, quote
 from trt.domain.quota import QuotaStatus
+from trt.services.metrics import Metrics
 from trt.services.ports import Clock
 from trt.storage import free_uses, jobs, ledger, users
 from trt.storage.database import Database
@@ -42,7 +43,9 @@ class Generation:
         clock: Clock,
         free_daily_quota: int,
         on_created: Callable[[], None] = lambda: None,
+        metrics: Metrics | None = None,
     ) -> None:
+        self._metrics = metrics or Metrics()
         self._db = db
         self._catalog = catalog
         self._pricing = pricing
@@ -106,6 +109,7 @@ class Generation:
             correlation_id=new_job.correlation_id,
             user_id=user_id,
         )
+        self._metrics.jobs.labels(model.id, "created").inc()
         self._on_created()
         return StartedJob(job_id=job_id, price=price.price, is_free=model.free)
 

@@ -8,9 +8,11 @@
 - past its deadline: fail it and give the money back.
 """
 
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TypeVar
 
 import structlog
 
@@ -37,6 +39,7 @@ from trt.kie import (
     callback_url,
 )
 from trt.services.lifecycle_ports import JobNotifier, MediaSource, MediaUnavailable
+from trt.services.metrics import Metrics
 from trt.services.ports import Clock
 from trt.services.settlement import Failure, Settlement
 from trt.storage import jobs, users
@@ -46,6 +49,7 @@ from trt.storage.jobs import Job
 log = structlog.get_logger(__name__)
 
 SUBMIT_RETRY_BASE = timedelta(seconds=5)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +74,9 @@ class JobProcessor:
         schedule: CheckSchedule | None = None,
         max_submit_attempts: int = 5,
         on_delivery_queued: Callable[[], None] = lambda: None,
+        metrics: Metrics | None = None,
     ) -> None:
+        self._metrics = metrics or Metrics()
         self._db = db
         self._kie = kie
         self._catalog = catalog
@@ -81,7 +87,7 @@ class JobProcessor:
         self._schedule = schedule or CheckSchedule()
         self._max_submit_attempts = max_submit_attempts
         self._on_delivery_queued = on_delivery_queued
-        self._settlement = Settlement(db=db, clock=clock)
+        self._settlement = Settlement(db=db, clock=clock, metrics=self._metrics)
 
     async def process(self, job: Job) -> None:
         with structlog.contextvars.bound_contextvars(
@@ -129,17 +135,19 @@ class JobProcessor:
         uploaded = {}
         for media in inputs.media_inputs(values):
             data = await self._media.fetch(media.ref)
-            uploaded[media.ref] = await self._kie.upload_bytes(
+            upload = self._kie.upload_bytes(
                 data=data,
                 file_name=media.file_name or f"{media.ref[-24:]}.jpg",
                 mime_type=media.mime_type,
             )
+            uploaded[media.ref] = await self._timed("upload", upload)
         fields = inputs.build_kie_fields(model, values, uploaded)
         target = self._callbacks
         url = callback_url(target.public_base_url, str(job.id), target.secret) if target else None
-        return await self._kie.create_task(
+        create = self._kie.create_task(
             family=model.family, kie_model=model.kie_model, fields=fields, callback_url=url
         )
+        return await self._timed("create", create)
 
     async def _mark_submitted(self, job: Job, task_id: str) -> None:
         now = self._clock.now()
@@ -175,7 +183,9 @@ class JobProcessor:
         assert job.task_id is not None
         model = self._catalog.get(job.model_id)
         try:
-            record = await self._kie.get_record(family=model.family, task_id=job.task_id)
+            record = await self._timed(
+                "record", self._kie.get_record(family=model.family, task_id=job.task_id)
+            )
         except KieTaskNotFound:
             record = None  # KIE may not list a fresh task yet; the deadline bounds the wait
         except KieError as exc:
@@ -255,6 +265,18 @@ class JobProcessor:
                 language=language,
             )
         )
+
+    async def _timed(self, operation: str, call: Awaitable[T]) -> T:
+        started = time.perf_counter()
+        outcome = "ok"
+        try:
+            return await call
+        except KieError as exc:
+            outcome = type(exc).__name__
+            raise
+        finally:
+            seconds = time.perf_counter() - started
+            self._metrics.kie_seconds.labels(operation, outcome).observe(seconds)
 
     async def _language(self, user_id: int) -> str | None:
         async with self._db.read() as tx:

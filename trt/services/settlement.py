@@ -17,6 +17,7 @@ from trt.domain import quota
 from trt.domain.jobs import IN_FLIGHT, FailReason, JobStatus, sources_of
 from trt.domain.ledger import job_capture_key, job_hold_key, job_release_key
 from trt.kie import TaskRecord
+from trt.services.metrics import Metrics
 from trt.services.ports import Clock
 from trt.storage import deliveries, free_uses, jobs, ledger
 from trt.storage.database import Database
@@ -33,9 +34,10 @@ class Failure:
 
 
 class Settlement:
-    def __init__(self, *, db: Database, clock: Clock) -> None:
+    def __init__(self, *, db: Database, clock: Clock, metrics: Metrics | None = None) -> None:
         self._db = db
         self._clock = clock
+        self._metrics = metrics or Metrics()
 
     async def succeed(self, job: Job, record: TaskRecord) -> bool:
         """True when this call moved the job to `succeeded` (False: it already ended)."""
@@ -60,6 +62,7 @@ class Settlement:
                     tx, hold_key=job_hold_key(job.id), key=job_capture_key(job.id), now=now
                 )
             await deliveries.enqueue(tx, job.id, now)
+        self._count(job, "succeeded", "capture")
         log.info("job.succeeded", files=len(result["files"]), credits=str(record.credits_consumed))
         return True
 
@@ -87,8 +90,16 @@ class Settlement:
                 await ledger.release(
                     tx, hold_key=job_hold_key(job.id), key=job_release_key(job.id), now=now
                 )
+        self._count(job, "failed", "release")
         log.info("job.failed", reason=failure.reason.value, code=failure.code)
         return True
+
+    def _count(self, job: Job, outcome: str, ledger_kind: str) -> None:
+        self._metrics.jobs.labels(job.model_id, outcome).inc()
+        seconds = (self._clock.now() - job.created_at).total_seconds()
+        self._metrics.job_seconds.labels(job.model_id, outcome).observe(seconds)
+        if not job.is_free:
+            self._metrics.ledger_kopecks.labels(ledger_kind).inc(job.price)
 
 
 async def _return_free_use(tx: AsyncConnection, job: Job, now: datetime) -> None:

@@ -176,3 +176,14 @@ free_uses = sa.Table(
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Index("ix_free_uses_user_id_day", "user_id", "day"),
 )
+
+# Telegram updates already handled: a webhook retry or a redelivery after a restart finds its
+# update id here and is skipped. Old rows are pruned; they carry no user data.
+processed_updates = sa.Table(
+    "processed_updates",
+    metadata,
+    sa.Column("update_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("bot_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("received_at", UtcDateTime, nullable=False),
+    sa.Index("ix_processed_updates_received_at", "received_at"),
+)

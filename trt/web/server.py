@@ -5,18 +5,35 @@ with this app before anything slow is imported.
 """
 
 from aiohttp import web
+from prometheus_client import CollectorRegistry, Histogram
 
 from trt.web.health import HEALTH, HealthSource, health, ready
 from trt.web.kie_callbacks import CALLBACK_SLOT, CallbackSlot, kie_callback
+from trt.web.metrics import HTTP_SECONDS, REGISTRY, metrics, time_requests
+from trt.web.telegram_webhook import WEBHOOK_SLOT, WebhookSlot, telegram_webhook
+
+WEBHOOK_PATH = "/telegram/webhook"
 
 MAX_BODY_BYTES = 1024 * 1024  # callbacks and webhooks are small; refuse anything larger
 
 
-def build_web_app(*, health_source: HealthSource, callbacks: CallbackSlot) -> web.Application:
-    app = web.Application(client_max_size=MAX_BODY_BYTES)
+def build_web_app(
+    *,
+    health_source: HealthSource,
+    callbacks: CallbackSlot,
+    webhook: WebhookSlot,
+    registry: CollectorRegistry,
+    http_seconds: Histogram,
+) -> web.Application:
+    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[time_requests])
+    app[REGISTRY] = registry
+    app[HTTP_SECONDS] = http_seconds
     app[HEALTH] = health_source
     app[CALLBACK_SLOT] = callbacks
+    app[WEBHOOK_SLOT] = webhook
     app.router.add_get("/health", health)
     app.router.add_get("/ready", ready)
+    app.router.add_get("/metrics", metrics)
     app.router.add_post("/callbacks/kie", kie_callback)
+    app.router.add_post(WEBHOOK_PATH, telegram_webhook)
     return app
