@@ -212,3 +212,10 @@ def test_a_row_for_a_forbidden_combination_is_not_required_and_a_free_model_may_
 def test_yaml_errors_become_catalog_errors() -> None:
     with pytest.raises(CatalogError, match="YAML"):
         parse_catalog("version: [1")
+
+
+def test_a_family_can_be_left_out(catalog: Catalog) -> None:
+    without_suno = catalog.without(ApiFamily.SUNO)
+    assert len(without_suno) == len(catalog) - sum(m.family is ApiFamily.SUNO for m in catalog)
+    assert all(model.family is not ApiFamily.SUNO for model in without_suno)
+    assert "z-image" in without_suno

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import aiohttp
+import structlog
 from aiogram import Bot, Dispatcher
 
 from trt.bot.dispatcher import build_dispatcher
@@ -21,6 +22,7 @@ from trt.bot.texts import Translations, load_translations
 from trt.bot.webhook import WebhookFeeder, WebhookRegistrar
 from trt.config import Settings
 from trt.domain.catalog import load_catalog
+from trt.domain.families import ApiFamily
 from trt.domain.jobs import CheckSchedule
 from trt.domain.pricing import PricingPolicy
 from trt.kie import KieClient
@@ -36,6 +38,8 @@ from trt.services.reconciler import Reconciler
 from trt.services.update_log import UpdateLog
 from trt.storage.database import Database
 from trt.web.server import WEBHOOK_PATH
+
+log = structlog.get_logger(__name__)
 
 
 class Leadership(Protocol):
@@ -64,6 +68,10 @@ async def build_parts(
 ) -> Parts:
     clock = SystemClock()
     catalog = load_catalog()
+    if not settings.public_base_url:
+        # Suno's API insists on a callback URL; without a public address we cannot offer it.
+        catalog = catalog.without(ApiFamily.SUNO)
+        log.warning("catalog.suno_hidden", reason="PUBLIC_BASE_URL is not set")
     translations = load_translations()
     pricing = PricingPolicy(
         usd_per_credit=settings.usd_per_credit,

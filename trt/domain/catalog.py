@@ -457,6 +457,10 @@ class Catalog:
     def __contains__(self, model_id: object) -> bool:
         return model_id in self._by_id
 
+    def without(self, family: ApiFamily) -> "Catalog":
+        """The catalog minus one API family (e.g. one that needs callbacks we cannot get)."""
+        return Catalog(model for model in self._models if model.family is not family)
+
     def get(self, model_id: str) -> ModelSpec:
         try:
             return self._by_id[model_id]
