@@ -9,6 +9,7 @@ from trt.bot.routers.catalog import build_catalog_router
 from trt.bot.routers.fallback import build_fallback_router, register_error_handlers
 from trt.bot.routers.menu import build_menu_router
 from trt.bot.texts import Translations
+from trt.bot.wizard.router import build_wizard_router
 from trt.domain.catalog import Catalog
 from trt.domain.pricing import PricingPolicy
 from trt.services.accounts import Accounts
@@ -44,6 +45,7 @@ def build_dispatcher(
     dp.include_routers(
         build_catalog_router(free_quota=free_quota),
         build_menu_router(),
+        build_wizard_router(free_quota=free_quota),
         build_fallback_router(),
     )
     return dp

@@ -3,7 +3,7 @@
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from trt.bot.callbacks import LangCb, ListCb, MenuCb, ModelCb
+from trt.bot.callbacks import GenerateCb, LangCb, ListCb, MenuCb, ModelCb
 from trt.bot.texts import LANGUAGES, Texts
 from trt.domain.catalog import Category
 
@@ -43,11 +43,14 @@ def model_list(
     return kb.as_markup()
 
 
-def model_card(t: Texts, *, section: str, page: int) -> InlineKeyboardMarkup:
+def model_card(t: Texts, *, slug: str, section: str, page: int) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
+    kb.button(
+        text=t("card-generate"), callback_data=GenerateCb(slug=slug, section=section, page=page)
+    )
     kb.button(text=t("menu-back"), callback_data=ListCb(section=section, page=page))
     kb.button(text=t("menu-main"), callback_data=MenuCb(action="main"))
-    kb.adjust(2)
+    kb.adjust(1, 2)
     return kb.as_markup()
 
 

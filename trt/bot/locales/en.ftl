@@ -132,3 +132,72 @@ job-failed-timeout = The generation did not finish in time.
 job-failed-submit_failed = The task could not be sent to the generation service.
 job-refunded = The money is back on your balance: { $amount }.
 job-free-returned = The free attempt is returned.
+
+card-generate = ▶️ Generate
+
+wiz-title = { $title }
+wiz-step-of = Step { $step } of { $steps }
+wiz-step-optional = Optional: you can leave it as it is.
+wiz-step-current = Now: { $value }
+wiz-ask-text = ✍️ { $name }: send a message, up to { $max } characters.
+wiz-ask-text-range = ✍️ { $name }: send a message, { $min } to { $max } characters.
+wiz-ask-enum = { $name }: choose an option.
+wiz-ask-bool = { $name }: yes or no?
+wiz-ask-number-buttons = { $name }: choose a value or send a number from { $min } to { $max }.
+wiz-ask-int = { $name }: send a whole number from { $min } to { $max }.
+wiz-ask-int-open = { $name }: send a whole number.
+wiz-ask-float = { $name }: send a number from { $min } to { $max }.
+wiz-ask-image = 🖼 { $name }: send a photo or an image file ({ $types }, up to { $mb } MB).
+wiz-ask-images = 🖼 { $name }: send { $min } to { $max } photos or image files ({ $types }, up to { $mb } MB each). An album works too.
+wiz-files-received = Received: { $count } (up to { $max }). Send more or press “Done”.
+wiz-files-full = Received: { $count } — that is the maximum. Press “Done”.
+wiz-files-too-many = At most { $max } files — this one was not added. Press “Done”.
+wiz-files-done = ✅ Done ({ $count })
+wiz-yes = ✅ Yes
+wiz-no = ❌ No
+wiz-reset = ↩️ Default
+wiz-back = ⬅️ Back
+wiz-cancel = ✖️ Cancel
+wiz-confirm = ✅ Confirm
+wiz-edit = ✏️ { $name }
+wiz-to-summary = ⬅️ To the summary
+
+wiz-summary-title = 🧾 { $title } — check and confirm:
+wiz-summary-line = • { $name }: { $value }
+wiz-summary-price = 💳 Price: { $price } · your balance: { $balance }
+wiz-summary-no-price = 💳 The price appears once the values fit together.
+wiz-summary-free = 🆓 Free: { $left } of { $limit } left today
+wiz-summary-free-none = 🆓 All { $limit } free generations for today are used; they reset at { $time } (Moscow time).
+wiz-summary-invalid = ⚠️ Fix this before confirming:
+wiz-use-buttons = Use the buttons under the summary to change a value or confirm.
+wiz-value-empty = —
+wiz-value-yes = yes
+wiz-value-no = no
+wiz-value-files = { $count ->
+    [one] { $count } file
+   *[other] { $count } files
+}
+
+wiz-already-started = Already started — watch the status message.
+wiz-no-money = Not enough money: the price is { $price }, your balance { $balance }, missing { $missing }.
+wiz-free-exhausted = You have used all { $limit } free generations for today; they reset at { $time } (Moscow time).
+wiz-start-failed = Could not start the generation. Please try again a bit later.
+
+wiz-problem = ⚠️ { $name }: { $text }
+problem-missing = this field is required.
+problem-unknown_field = this model has no such field.
+problem-not_text = send it as a text message.
+problem-too_short = too short: { $length } characters, at least { $min } needed.
+problem-too_long = too long: { $length } characters, at most { $max }.
+problem-not_a_number = “{ $value }” is not a number.
+problem-not_on_step = the value must be a multiple of { $step }.
+problem-out_of_range = the value must be from { $min } to { $max }.
+problem-out_of_range-min = the value must be at least { $min }.
+problem-out_of_range-max = the value must be at most { $max }.
+problem-not_a_bool = answer yes or no.
+problem-not_an_option = “{ $value }” is not one of the options — use the buttons.
+problem-not_an_image = a file of type { $mime_type } is not accepted; send { $accepted }.
+problem-file_too_large = the file is { $size } MB, the limit is { $max } MB.
+problem-too_many_files = { $count } files, at most { $max }.
+problem-too_few_files = { $count } files, at least { $min } needed.
+problem-combination_not_allowed = this combination is not available: { $values }.

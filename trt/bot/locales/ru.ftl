@@ -133,3 +133,73 @@ job-failed-timeout = Генерация не уложилась в отведё�
 job-failed-submit_failed = Не удалось отправить задачу в сервис генерации.
 job-refunded = Деньги возвращены на баланс: { $amount }.
 job-free-returned = Бесплатная попытка возвращена.
+
+card-generate = ▶️ Создать
+
+wiz-title = { $title }
+wiz-step-of = Шаг { $step } из { $steps }
+wiz-step-optional = Необязательно: можно оставить как есть.
+wiz-step-current = Сейчас: { $value }
+wiz-ask-text = ✍️ { $name }: отправьте сообщение, до { $max } символов.
+wiz-ask-text-range = ✍️ { $name }: отправьте сообщение, от { $min } до { $max } символов.
+wiz-ask-enum = { $name }: выберите вариант.
+wiz-ask-bool = { $name }: да или нет?
+wiz-ask-number-buttons = { $name }: выберите значение или отправьте число от { $min } до { $max }.
+wiz-ask-int = { $name }: отправьте целое число от { $min } до { $max }.
+wiz-ask-int-open = { $name }: отправьте целое число.
+wiz-ask-float = { $name }: отправьте число от { $min } до { $max }.
+wiz-ask-image = 🖼 { $name }: отправьте фото или файл изображения ({ $types }, до { $mb } МБ).
+wiz-ask-images = 🖼 { $name }: отправьте от { $min } до { $max } фото или файлов изображений ({ $types }, до { $mb } МБ каждый). Можно альбомом.
+wiz-files-received = Получено: { $count } (можно до { $max }). Отправьте ещё или нажмите «Готово».
+wiz-files-full = Получено: { $count } — это максимум. Нажмите «Готово».
+wiz-files-too-many = Не больше { $max } файлов — этот не добавлен. Нажмите «Готово».
+wiz-files-done = ✅ Готово ({ $count })
+wiz-yes = ✅ Да
+wiz-no = ❌ Нет
+wiz-reset = ↩️ По умолчанию
+wiz-back = ⬅️ Назад
+wiz-cancel = ✖️ Отмена
+wiz-confirm = ✅ Подтвердить
+wiz-edit = ✏️ { $name }
+wiz-to-summary = ⬅️ К сводке
+
+wiz-summary-title = 🧾 { $title } — проверьте и подтвердите:
+wiz-summary-line = • { $name }: { $value }
+wiz-summary-price = 💳 Цена: { $price } · ваш баланс: { $balance }
+wiz-summary-no-price = 💳 Цена появится, когда значения будут совместимы.
+wiz-summary-free = 🆓 Бесплатно: осталось { $left } из { $limit } на сегодня
+wiz-summary-free-none = 🆓 Все { $limit } бесплатных генераций на сегодня использованы; лимит обновится в { $time } (по Москве).
+wiz-summary-invalid = ⚠️ Исправьте перед подтверждением:
+wiz-use-buttons = Используйте кнопки под сводкой, чтобы изменить значение или подтвердить.
+wiz-value-empty = —
+wiz-value-yes = да
+wiz-value-no = нет
+wiz-value-files = { $count ->
+    [one] { $count } файл
+    [few] { $count } файла
+   *[many] { $count } файлов
+}
+
+wiz-already-started = Уже запущено — следите за сообщением со статусом.
+wiz-no-money = Недостаточно средств: цена { $price }, ваш баланс { $balance }, не хватает { $missing }.
+wiz-free-exhausted = Вы использовали все { $limit } бесплатных генераций на сегодня; лимит обновится в { $time } (по Москве).
+wiz-start-failed = Не удалось запустить генерацию. Попробуйте ещё раз чуть позже.
+
+wiz-problem = ⚠️ { $name }: { $text }
+problem-missing = это поле обязательно.
+problem-unknown_field = у этой модели нет такого поля.
+problem-not_text = отправьте это текстовым сообщением.
+problem-too_short = слишком коротко: { $length } символов, нужно не меньше { $min }.
+problem-too_long = слишком длинно: { $length } символов, можно не больше { $max }.
+problem-not_a_number = «{ $value }» — не число.
+problem-not_on_step = значение должно быть кратно { $step }.
+problem-out_of_range = значение должно быть от { $min } до { $max }.
+problem-out_of_range-min = значение должно быть не меньше { $min }.
+problem-out_of_range-max = значение должно быть не больше { $max }.
+problem-not_a_bool = ответьте «да» или «нет».
+problem-not_an_option = «{ $value }» — нет среди вариантов, выберите кнопкой.
+problem-not_an_image = файл типа { $mime_type } не подходит; отправьте { $accepted }.
+problem-file_too_large = файл весит { $size } МБ, а можно не больше { $max } МБ.
+problem-too_many_files = { $count } файлов, можно не больше { $max }.
+problem-too_few_files = { $count } файлов, нужно не меньше { $min }.
+problem-combination_not_allowed = такое сочетание недоступно: { $values }.

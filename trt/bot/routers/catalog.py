@@ -62,7 +62,9 @@ def build_catalog_router(*, free_quota: int) -> Router:
     ) -> None:
         model = catalog.by_slug(callback_data.slug)
         text = screens.card_text(t, model, pricing, free_quota=free_quota)
-        markup = keyboards.model_card(t, section=callback_data.section, page=callback_data.page)
+        markup = keyboards.model_card(
+            t, slug=model.slug, section=callback_data.section, page=callback_data.page
+        )
         await screens.show(query, text, markup)
 
     @router.message(CommandStart(deep_link=True, magic=F.args.startswith(DEEP_LINK_MODEL)))
@@ -76,7 +78,7 @@ def build_catalog_router(*, free_quota: int) -> Router:
         slug = (command.args or "")[len(DEEP_LINK_MODEL) :]
         model = catalog.by_slug(slug)
         text = screens.card_text(t, model, pricing, free_quota=free_quota)
-        markup = keyboards.model_card(t, section=model.category.value, page=0)
+        markup = keyboards.model_card(t, slug=model.slug, section=model.category.value, page=0)
         await message.answer(text, reply_markup=markup)
 
     return router
