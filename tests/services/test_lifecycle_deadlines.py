@@ -207,3 +207,30 @@ async def test_two_reconcilers_on_one_postgres_handle_each_job_once(rig: Rig, db
     captures = [e for e in entries if e.kind is EntryKind.CAPTURE]
     assert len(captures) == 30
     assert await money(rig) == (1_000_000 - sum(s.price for s in started), 0)
+
+
+async def test_a_repeated_request_starts_one_job_and_holds_once(rig: Rig) -> None:
+    async def press() -> int:
+        started = await rig.generation.start(
+            user_id=USER,
+            chat_id=USER,
+            model_id="nano-banana",
+            values={"prompt": "x"},
+            request_key="wizard:9100:s1",
+        )
+        return started.job_id
+
+    job_ids = await asyncio.gather(*(press() for _ in range(5)))
+    again = await press()
+
+    assert len({*job_ids, again}) == 1
+    price = (
+        await rig.generation.start(
+            user_id=USER,
+            chat_id=USER,
+            model_id="nano-banana",
+            values={"prompt": "x"},
+            request_key="wizard:9100:s2",
+        )
+    ).price
+    assert await money(rig) == (1_000_000 - 2 * price, 2 * price)

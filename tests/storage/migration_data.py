@@ -72,11 +72,23 @@ async def seed_0004(conn: AsyncConnection) -> None:
     )
 
 
+async def seed_0005(conn: AsyncConnection) -> None:
+    await conn.execute(
+        sa.text(
+            "INSERT INTO jobs (user_id, chat_id, model_id, family, status, is_free, price,"
+            " inputs, correlation_id, deadline_at, created_at, updated_at, request_key)"
+            " VALUES (501, 501, 'nano-banana', 'market', 'pending', false, 2000, '{}',"
+            f" 'corr-5', '{NOW}', '{NOW}', '{NOW}', 'wizard:501:abc')"
+        )
+    )
+
+
 SEEDS: dict[str, Seed] = {
     "0001": seed_0001,
     "0002": seed_0002,
     "0003": seed_0003,
     "0004": seed_0004,
+    "0005": seed_0005,
 }
 
 # The rows each seed wrote, read back by key columns; compared before and after later steps.

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import structlog
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from trt.domain import inputs, quota
@@ -61,8 +62,15 @@ class Generation:
         model_id: str,
         values: Mapping[str, object],
         status_message_id: int | None = None,
+        request_key: str | None = None,
     ) -> StartedJob:
-        """Create the job and hold its price; raise a GenerationRefused/MoneyError otherwise."""
+        """Create the job and hold its price; raise a GenerationRefused/MoneyError otherwise.
+
+        With a `request_key` the call is idempotent: a repeat (a double press, a retry) gets the
+        job the first call started, and nothing more is held.
+        """
+        if request_key is not None and (known := await self._started_by(request_key)):
+            return known
         model = self._catalog.get(model_id)
         checked = inputs.validate(model, values)
         if not checked.ok:
@@ -81,26 +89,15 @@ class Generation:
             inputs=inputs.to_json_values(checked.values),
             correlation_id=uuid.uuid4().hex[:16],
             deadline_at=now + timedelta(seconds=model.deadline_seconds),
+            request_key=request_key,
         )
-        async with self._db.transaction() as tx:
-            profile = await users.get_user(tx, user_id)
-            if profile is not None and profile.is_banned:
-                raise UserBanned(f"user {user_id} is banned")
-            await ledger.lock_balance(tx, user_id)
-            job_id = await jobs.create(tx, new_job, now=now)
-            if model.free:
-                await self._count_free_use(tx, user_id=user_id, job_id=job_id)
-            else:
-                await ledger.hold(
-                    tx,
-                    user_id=user_id,
-                    amount=price.price,
-                    key=job_hold_key(job_id),
-                    now=now,
-                    reference=f"job:{job_id}",
-                )
-            if status_message_id is not None:
-                await jobs.set_status_message(tx, job_id, status_message_id)
+        try:
+            job_id = await self._create(new_job, status_message_id=status_message_id)
+        except IntegrityError:
+            # A concurrent call with the same request key won the unique index: use its job.
+            if request_key is None or (known := await self._started_by(request_key)) is None:
+                raise
+            return known
         log.info(
             "job.created",
             job_id=job_id,
@@ -112,6 +109,37 @@ class Generation:
         self._metrics.jobs.labels(model.id, "created").inc()
         self._on_created()
         return StartedJob(job_id=job_id, price=price.price, is_free=model.free)
+
+    async def _create(self, job: NewJob, *, status_message_id: int | None) -> int:
+        """The job row and its hold (or free use), in one transaction."""
+        now = self._clock.now()
+        async with self._db.transaction() as tx:
+            profile = await users.get_user(tx, job.user_id)
+            if profile is not None and profile.is_banned:
+                raise UserBanned(f"user {job.user_id} is banned")
+            await ledger.lock_balance(tx, job.user_id)
+            job_id = await jobs.create(tx, job, now=now)
+            if job.is_free:
+                await self._count_free_use(tx, user_id=job.user_id, job_id=job_id)
+            else:
+                await ledger.hold(
+                    tx,
+                    user_id=job.user_id,
+                    amount=job.price,
+                    key=job_hold_key(job_id),
+                    now=now,
+                    reference=f"job:{job_id}",
+                )
+            if status_message_id is not None:
+                await jobs.set_status_message(tx, job_id, status_message_id)
+        return job_id
+
+    async def _started_by(self, request_key: str) -> StartedJob | None:
+        async with self._db.read() as tx:
+            job = await jobs.get_by_request(tx, request_key)
+        if job is None:
+            return None
+        return StartedJob(job_id=job.id, price=job.price, is_free=job.is_free)
 
     async def free_quota(self, *, user_id: int) -> QuotaStatus:
         now = self._clock.now()

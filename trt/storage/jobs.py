@@ -33,6 +33,7 @@ class NewJob:
     inputs: Mapping[str, Any]
     correlation_id: str
     deadline_at: datetime
+    request_key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +81,7 @@ async def create(tx: AsyncConnection, job: NewJob, *, now: datetime) -> int:
         "correlation_id": job.correlation_id,
         "next_check_at": now,
         "deadline_at": job.deadline_at,
+        "request_key": job.request_key,
         "created_at": now,
         "updated_at": now,
     }
@@ -89,6 +91,12 @@ async def create(tx: AsyncConnection, job: NewJob, *, now: datetime) -> int:
 
 async def get(tx: AsyncConnection, job_id: int) -> Job | None:
     row = (await tx.execute(sa.select(jobs).where(jobs.c.id == job_id))).mappings().first()
+    return None if row is None else _to_job(row)
+
+
+async def get_by_request(tx: AsyncConnection, request_key: str) -> Job | None:
+    query = sa.select(jobs).where(jobs.c.request_key == request_key)
+    row = (await tx.execute(query)).mappings().first()
     return None if row is None else _to_job(row)
 
 

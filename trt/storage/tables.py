@@ -130,9 +130,12 @@ jobs = sa.Table(
     sa.Column("updated_at", UtcDateTime, nullable=False),
     sa.Column("submitted_at", UtcDateTime),
     sa.Column("finished_at", UtcDateTime),
+    # Who asked, once: a repeated request (a double press, a retried call) finds its job here.
+    sa.Column("request_key", sa.String(120)),
     sa.CheckConstraint("price >= 0", name="price_not_negative"),
     sa.Index("ix_jobs_status_next_check_at", "status", "next_check_at"),
     sa.Index("ix_jobs_user_id_id", "user_id", "id"),
+    sa.Index("uq_jobs_request_key", "request_key", unique=True),
 )
 
 # aiogram FSM: one row per storage key (DefaultKeyBuilder's string); JSON data only, no pickles.

@@ -32,7 +32,10 @@ def build_menu_router() -> Router:
         )
 
     @router.callback_query(MenuCb.filter(F.action == "main"))
-    async def main_menu(query: CallbackQuery, t: Texts, catalog: Catalog) -> None:
+    async def main_menu(
+        query: CallbackQuery, state: FSMContext, t: Texts, catalog: Catalog
+    ) -> None:
+        await state.clear()  # leaving for the menu ends any wizard in progress
         await screens.show(
             query, t("menu-title"), keyboards.main_menu(t, list(catalog.categories()))
         )

@@ -70,6 +70,7 @@ async def _start(
             model_id=session.model.id,
             values=data.typed_values(),
             status_message_id=message.message_id,
+            request_key=f"wizard:{flow.user_id}:{data.sid}",
         )
     except (InsufficientFunds, FreeQuotaExhausted) as refusal:
         await _refused(flow, message, data, refusal)
