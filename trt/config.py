@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     check_min_delay: float = Field(default=2.5, gt=0)
     check_max_delay: float = Field(default=30.0, gt=0)
     check_expected_scale: float = Field(default=1.0, gt=0)
+    reconcile_lease_seconds: float = Field(default=60.0, gt=0)
+    test_crash_at: str | None = None  # recovery tests only: crash points to die at
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -5,6 +5,7 @@ import asyncio
 from collections.abc import Coroutine
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, Protocol
 
 import aiohttp
@@ -29,6 +30,7 @@ from trt.kie import KieClient
 from trt.services.accounts import Accounts
 from trt.services.callbacks import CallbackIntake
 from trt.services.conversation_state import ConversationStates
+from trt.services.crashpoints import CrashPoints
 from trt.services.delivery import Deliveries
 from trt.services.generation import Generation
 from trt.services.metrics import Metrics
@@ -117,8 +119,14 @@ async def build_parts(
         ),
         on_delivery_queued=deliveries.wake,
         metrics=metrics,
+        crash_points=CrashPoints.parse(settings.test_crash_at),
     )
-    reconciler = Reconciler(db=database, processor=processor, clock=clock)
+    reconciler = Reconciler(
+        db=database,
+        processor=processor,
+        clock=clock,
+        lease=timedelta(seconds=settings.reconcile_lease_seconds),
+    )
     generation = Generation(
         db=database,
         catalog=catalog,

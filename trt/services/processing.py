@@ -38,6 +38,7 @@ from trt.kie import (
     TaskState,
     callback_url,
 )
+from trt.services.crashpoints import CrashPoints
 from trt.services.lifecycle_ports import JobNotifier, MediaSource, MediaUnavailable
 from trt.services.metrics import Metrics
 from trt.services.ports import Clock
@@ -75,8 +76,10 @@ class JobProcessor:
         max_submit_attempts: int = 5,
         on_delivery_queued: Callable[[], None] = lambda: None,
         metrics: Metrics | None = None,
+        crash_points: CrashPoints | None = None,
     ) -> None:
         self._metrics = metrics or Metrics()
+        self._crash = crash_points or CrashPoints()
         self._db = db
         self._kie = kie
         self._catalog = catalog
@@ -115,6 +118,7 @@ class JobProcessor:
             )
         if not counted:
             return
+        self._crash.hit("submit.before_create")
         try:
             task_id = await self._create_task(job)
         except (KieInvalidRequest, MediaUnavailable) as exc:
@@ -127,6 +131,7 @@ class JobProcessor:
         except KieError as exc:
             await self._retry_submit_later(job, exc)
         else:
+            self._crash.hit("submit.after_create")
             await self._mark_submitted(job, task_id)
 
     async def _create_task(self, job: Job) -> str:
@@ -226,6 +231,7 @@ class JobProcessor:
             await self._fail(job, Failure(FailReason.PROVIDER_ERROR, message="no result files"))
             return
         if await self._settlement.succeed(job, record):
+            self._crash.hit("settle.after_commit")
             self._on_delivery_queued()
             language = await self._language(job.user_id)
             await _quietly(

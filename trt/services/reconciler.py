@@ -30,7 +30,7 @@ class Reconciler:
         clock: Clock,
         batch: int = 100,
         concurrency: int = 16,
-        lease: timedelta = timedelta(seconds=90),
+        lease: timedelta = timedelta(seconds=60),
         idle_interval: float = 0.5,
     ) -> None:
         self._db = db
