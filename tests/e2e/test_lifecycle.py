@@ -218,3 +218,46 @@ async def test_metrics_count_jobs_kie_calls_callbacks_and_deliveries(stack: Stac
         == 1
     )
     assert any(name == "trt_http_request_seconds_count" for name, _ in samples)
+
+
+async def test_callbacks_faster_than_the_stored_task_id_never_submit_twice(stack: Stack) -> None:
+    """With no latency KIE's callback can arrive before the task id is stored: every job must
+    still have exactly one task, one capture and one delivery."""
+    stack.kie.set_behaviour(
+        Behaviour(latency=0, callback=CallbackMode.DUPLICATE, callback_copies=3)
+    )
+    await stack.top_up(USER, 1_000_000)
+    job_ids = [await start(stack, "nano-banana", {"prompt": f"fast {n}"}) for n in range(4)]
+
+    finished = [await wait_terminal(stack, job_id) for job_id in job_ids]
+    await stack.telegram.wait_until(lambda: len(stack.telegram.sent("sendPhoto")) >= 4, timeout=15)
+    await asyncio.sleep(0.5)
+
+    assert all(job.status is JobStatus.SUCCEEDED for job in finished)
+    assert sum(stack.kie.stats().creates.values()) == 4
+    assert len(stack.telegram.sent("sendPhoto")) == 4
+    assert await balance(stack) == (1_000_000 - sum(job.price for job in finished), 0)
+
+
+async def test_out_of_order_callbacks_settle_once(stack: Stack) -> None:
+    stack.kie.set_behaviour(Behaviour(latency=0.2, callback=CallbackMode.OUT_OF_ORDER))
+    await stack.top_up(USER, 500_000)
+    music = await start(stack, "suno-v4-5", {"prompt": "a quiet song"})
+    image = await start(stack, "nano-banana", {"prompt": "a pear"})
+
+    assert (await wait_terminal(stack, music)).status is JobStatus.SUCCEEDED
+    assert (await wait_terminal(stack, image)).status is JobStatus.SUCCEEDED
+    await stack.kie.wait_callbacks()
+    await stack.telegram.wait_until(
+        lambda: (
+            len(stack.telegram.sent("sendAudio")) == 2
+            and len(stack.telegram.sent("sendPhoto")) == 1
+        ),
+        timeout=10,
+    )
+    await asyncio.sleep(0.5)
+    assert len(stack.telegram.sent("sendAudio")) == 2
+    assert await balance(stack) == (
+        500_000 - sum([(await job_of(stack, music)).price, (await job_of(stack, image)).price]),
+        0,
+    )

@@ -6,11 +6,13 @@ unknown, duplicate or late callback changes nothing. Whatever happens, the HTTP 
 200 at once.
 """
 
+import asyncio
 from collections.abc import Callable, Mapping
 from enum import StrEnum
 
 import structlog
 
+from trt.domain.jobs import JobStatus
 from trt.kie import CallbackWakeup, parse_callback, verify_job_signature, verify_kie_signature
 from trt.services.metrics import Metrics
 from trt.services.ports import Clock
@@ -20,6 +22,9 @@ from trt.storage.jobs import Job
 
 log = structlog.get_logger(__name__)
 
+EARLY_CALLBACK_POLLS = 15
+EARLY_CALLBACK_PAUSE = 0.2  # seconds: KIE waits 15 s for our answer; we wait at most 3
+
 
 class CallbackOutcome(StrEnum):
     WOKE = "woke"
@@ -27,6 +32,7 @@ class CallbackOutcome(StrEnum):
     UNKNOWN = "unknown"
     FINISHED = "finished"  # the job already ended: a duplicate or a late callback
     MISMATCH = "mismatch"  # the task is not the job's task (e.g. an abandoned attempt)
+    EARLY = "early"  # the job's task id was never stored (its submitter died)
 
 
 class CallbackIntake:
@@ -69,6 +75,12 @@ class CallbackIntake:
         job = await self._find(wakeup)
         if job is None:
             return CallbackOutcome.UNKNOWN
+        if job.status is JobStatus.PENDING:
+            # KIE answered faster than the submitting worker stored the task id. Making the
+            # job due now would let another worker submit it again: wait for the task id.
+            job = await self._wait_until_submitted(job)
+            if job is None:
+                return CallbackOutcome.EARLY
         if job.status.is_terminal:
             return CallbackOutcome.FINISHED
         if wakeup.task_id and job.task_id and wakeup.task_id != job.task_id:
@@ -79,6 +91,15 @@ class CallbackIntake:
             )
         self._wake()
         return CallbackOutcome.WOKE
+
+    async def _wait_until_submitted(self, job: Job) -> Job | None:
+        for _ in range(EARLY_CALLBACK_POLLS):
+            await asyncio.sleep(EARLY_CALLBACK_PAUSE)
+            async with self._db.read() as tx:
+                current = await jobs.get(tx, job.id)
+            if current is not None and current.status is not JobStatus.PENDING:
+                return current
+        return None  # the submitter died mid-way: its lease runs out and the job is retried
 
     def _authentic(self, wakeup: CallbackWakeup, headers: Mapping[str, str]) -> bool:
         if self._kie_hmac_key is not None and not (
