@@ -9,14 +9,14 @@ import importlib
 from collections.abc import Sequence
 
 # Each module defines register(subparsers) and sets a `handler` default returning an exit code.
-COMMAND_MODULES = ("run", "migrate", "catalog", "sandbox")
+COMMAND_MODULES = ("run", "migrate", "catalog", "sandbox", "e2e-free")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="trt", description="TRT: AI generations in Telegram")
     subparsers = parser.add_subparsers(dest="command", required=True)
     for name in COMMAND_MODULES:
-        module = importlib.import_module(f"trt.cli.{name}")
+        module = importlib.import_module(f"trt.cli.{name.replace('-', '_')}")
         module.register(subparsers)
     return parser
 
