@@ -34,4 +34,4 @@ test: lint
 	$(BIN)/pytest -q -ra
 
 bench: install
-	$(BIN)/python bench/startup.py
+	$(BIN)/python bench/run_all.py

@@ -7,8 +7,10 @@ listed in the README. Components receive plain values taken from here, never `Se
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from trt.domain.payments import parse_packages, rubles_to_kopecks
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./trt.sqlite3"
 TELEGRAM_CLOUD_API = "https://api.telegram.org"
@@ -53,6 +55,14 @@ class Settings(BaseSettings):
     reconcile_lease_seconds: float = Field(default=60.0, gt=0)
     test_crash_at: str | None = None  # recovery tests only: crash points to die at
 
+    # Money in: Stars packages ("stars:rubles,…"), the custom amount's rate and limits, and the
+    # inviter's bonus on an invitee's first top-up.
+    stars_packages: str = "50:100,100:210,250:550"
+    stars_rub_rate: Decimal = Field(default=Decimal("2"), gt=0)
+    stars_custom_min: int = Field(default=20, ge=1)
+    stars_custom_max: int = Field(default=10_000, ge=1)
+    referral_bonus_rub: Decimal = Field(default=Decimal("50"), ge=0)
+
     @field_validator("admin_ids", mode="before")
     @classmethod
     def _split_admin_ids(cls, value: object) -> object:
@@ -66,6 +76,24 @@ class Settings(BaseSettings):
     @classmethod
     def _strip_slash(cls, value: str | None) -> str | None:
         return value.rstrip("/") if value else value
+
+    @field_validator("stars_packages")
+    @classmethod
+    def _check_packages(cls, value: str) -> str:
+        parse_packages(value)  # a ValueError here names the bad package
+        return value
+
+    @field_validator("referral_bonus_rub")
+    @classmethod
+    def _whole_kopecks(cls, value: Decimal) -> Decimal:
+        rubles_to_kopecks(str(value))
+        return value
+
+    @model_validator(mode="after")
+    def _custom_range(self) -> "Settings":
+        if self.stars_custom_min > self.stars_custom_max:
+            raise ValueError("STARS_CUSTOM_MIN must not exceed STARS_CUSTOM_MAX")
+        return self
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -83,12 +83,26 @@ async def seed_0005(conn: AsyncConnection) -> None:
     )
 
 
+async def seed_0006(conn: AsyncConnection) -> None:
+    statements = [
+        "INSERT INTO payment_orders (user_id, method, currency, amount, credit, status, payload,"
+        " telegram_payment_charge_id, provider_payment_charge_id, created_at, updated_at,"
+        " paid_at) VALUES (501, 'stars', 'XTR', 50, 10000, 'paid', 'topup:501:seed',"
+        f" 'stxSEED', 'prov_seed', '{NOW}', '{NOW}', '{NOW}')",
+        "INSERT INTO promo_codes (code, amount, max_uses, uses, expires_at, created_by,"
+        f" created_at) VALUES ('WELCOME', 5000, 10, 1, '{NOW}', 777, '{NOW}')",
+    ]
+    for statement in statements:
+        await conn.execute(sa.text(statement))
+
+
 SEEDS: dict[str, Seed] = {
     "0001": seed_0001,
     "0002": seed_0002,
     "0003": seed_0003,
     "0004": seed_0004,
     "0005": seed_0005,
+    "0006": seed_0006,
 }
 
 # The rows each seed wrote, read back by key columns; compared before and after later steps.
@@ -107,6 +121,11 @@ WATCHED = {
     "deliveries": "SELECT job_id, status, attempts FROM deliveries ORDER BY job_id",
     "free_uses": "SELECT user_id, day, delta, idempotency_key FROM free_uses ORDER BY id",
     "processed_updates": "SELECT update_id, bot_id FROM processed_updates ORDER BY update_id",
+    "payment_orders": (
+        "SELECT user_id, method, amount, credit, status, payload, telegram_payment_charge_id"
+        " FROM payment_orders ORDER BY id"
+    ),
+    "promo_codes": "SELECT code, amount, max_uses, uses FROM promo_codes ORDER BY code",
 }
 
 

@@ -12,12 +12,13 @@ import aiohttp
 import structlog
 from aiogram import Bot, Dispatcher
 
-from trt.bot.dispatcher import build_dispatcher
+from trt.bot.dispatcher import MoneyIn, build_dispatcher
 from trt.bot.fsm import build_fsm_storage
 from trt.bot.limiter import SendLimiter
 from trt.bot.messenger import TelegramMessenger
 from trt.bot.polling import Poller
 from trt.bot.progress import StatusMessages, TelegramFiles
+from trt.bot.routers.payments import TelegramStars
 from trt.bot.session import build_bot
 from trt.bot.texts import Translations, load_translations
 from trt.bot.webhook import WebhookFeeder, WebhookRegistrar
@@ -25,6 +26,7 @@ from trt.config import Settings
 from trt.domain.catalog import load_catalog
 from trt.domain.families import ApiFamily
 from trt.domain.jobs import CheckSchedule
+from trt.domain.payments import parse_packages, rubles_to_kopecks
 from trt.domain.pricing import PricingPolicy
 from trt.kie import KieClient
 from trt.services.accounts import Accounts
@@ -33,10 +35,14 @@ from trt.services.conversation_state import ConversationStates
 from trt.services.crashpoints import CrashPoints
 from trt.services.delivery import Deliveries
 from trt.services.generation import Generation
+from trt.services.history import HistoryService
 from trt.services.metrics import Metrics
-from trt.services.ports import SystemClock
+from trt.services.payments import Payments, StarsOffer
+from trt.services.ports import Clock, SystemClock
 from trt.services.processing import CallbackTarget, JobProcessor
+from trt.services.promo import Promos
 from trt.services.reconciler import Reconciler
+from trt.services.referrals import Referrals
 from trt.services.update_log import UpdateLog
 from trt.storage.database import Database
 from trt.web.server import WEBHOOK_PATH
@@ -91,13 +97,11 @@ async def build_parts(
     bot = build_bot(token=_secret(settings.bot_token) or "", api_base=settings.telegram_api_base)
     stack.push_async_callback(bot.session.close)
 
+    messenger = TelegramMessenger(
+        bot=bot, translations=translations, http=http, limits=SendLimiter(), catalog=catalog
+    )
     deliveries = Deliveries(
-        db=database,
-        clock=clock,
-        metrics=metrics,
-        messenger=TelegramMessenger(
-            bot=bot, translations=translations, http=http, limits=SendLimiter(), catalog=catalog
-        ),
+        db=database, clock=clock, metrics=metrics, messenger=messenger, actions=messenger
     )
     callbacks = (
         CallbackTarget(settings.public_base_url, _secret(settings.callback_secret) or "")
@@ -158,6 +162,8 @@ async def build_parts(
         free_quota=settings.free_daily_quota,
         generation=generation,
         update_log=update_log,
+        history=HistoryService(db=database, messenger=messenger),
+        money_in=_money_in(settings, database, clock, bot, metrics),
     )
     telegram, feeder = _telegram_side(settings, dispatcher, bot, translations)
     stack.push_async_callback(telegram.stop)
@@ -173,6 +179,32 @@ async def build_parts(
             "deliveries": deliveries.run(asyncio.Event()),  # runs until cancelled at shutdown
             "update-log-pruning": update_log.prune_forever(),
         },
+    )
+
+
+def _money_in(
+    settings: Settings, database: Database, clock: Clock, bot: Bot, metrics: Metrics
+) -> MoneyIn:
+    bonus = rubles_to_kopecks(str(settings.referral_bonus_rub))
+    offer = StarsOffer(
+        packages=parse_packages(settings.stars_packages),
+        custom_min=settings.stars_custom_min,
+        custom_max=settings.stars_custom_max,
+        rub_per_star=settings.stars_rub_rate,
+    )
+    payments = Payments(
+        db=database,
+        clock=clock,
+        offer=offer,
+        referral_bonus=bonus,
+        stars=TelegramStars(bot),
+        metrics=metrics,
+    )
+    return MoneyIn(
+        payments=payments,
+        promos=Promos(db=database, clock=clock, metrics=metrics),
+        referrals=Referrals(db=database, clock=clock, bonus=bonus),
+        admin_ids=frozenset(settings.admin_ids),
     )
 
 

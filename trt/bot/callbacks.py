@@ -6,7 +6,7 @@ from aiogram.filters.callback_data import CallbackData
 
 
 class MenuCb(CallbackData, prefix="m"):
-    action: str  # main | balance | help | lang
+    action: str  # main | balance | help | lang | history | topup | promo | invite | payments
 
 
 class ListCb(CallbackData, prefix="c"):
@@ -51,3 +51,30 @@ class WizCb(CallbackData, prefix="w"):
     action: WizAction
     field: str = ""
     arg: str = ""
+
+
+class HistoryCb(CallbackData, prefix="hi"):
+    """A page of the user's past jobs, newest first (page 0)."""
+
+    page: int = 0
+
+
+class JobAction(StrEnum):
+    OPEN = "o"  # the job's details (from the history)
+    RESEND = "s"  # send the stored result files again
+    REPEAT = "r"  # a new job with the same inputs
+    EDIT = "e"  # the wizard's summary pre-filled with the job's inputs
+
+
+class JobCb(CallbackData, prefix="jb"):
+    """A button about one of the user's jobs; `page` leads Back to the history page."""
+
+    action: JobAction
+    job: int
+    page: int = 0
+
+
+class TopUpCb(CallbackData, prefix="tu"):
+    """A Stars package on the top-up screen; `stars=0` asks for a custom amount."""
+
+    stars: int

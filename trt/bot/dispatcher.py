@@ -1,20 +1,53 @@
 """Builds the Dispatcher: routers in order, middlewares, and the long-lived objects handlers
 receive by parameter name (workflow data)."""
 
-from aiogram import Dispatcher
+from dataclasses import dataclass
+
+from aiogram import Dispatcher, Router
 from aiogram.fsm.storage.base import BaseStorage
 
-from trt.bot.middlewares import ContextMiddleware, DuplicateUpdateFilter
+from trt.bot.middlewares import ContextMiddleware, DuplicateUpdateFilter, Throttling, TokenBuckets
 from trt.bot.routers.catalog import build_catalog_router
 from trt.bot.routers.fallback import build_fallback_router, register_error_handlers
+from trt.bot.routers.history import build_history_router
 from trt.bot.routers.menu import build_menu_router
+from trt.bot.routers.payments import build_payments_router
+from trt.bot.routers.promo import build_promo_router
+from trt.bot.routers.results import build_results_router
 from trt.bot.texts import Translations
 from trt.bot.wizard.router import build_wizard_router
 from trt.domain.catalog import Catalog
 from trt.domain.pricing import PricingPolicy
 from trt.services.accounts import Accounts
 from trt.services.generation import Generation
+from trt.services.history import HistoryService
+from trt.services.payments import Payments
+from trt.services.promo import Promos
+from trt.services.referrals import Referrals
 from trt.services.update_log import UpdateLog
+
+# Per user and process: a burst of up to 20 updates passes (someone tapping quickly through
+# a few screens, or a test client that waits for each answer), a stream above 5 a second does not.
+THROTTLE_RATE = 5.0
+THROTTLE_BURST = 20
+
+
+@dataclass(frozen=True)
+class MoneyIn:
+    """The money-in services and who may run the admin commands (/refund, /promo_new)."""
+
+    payments: Payments
+    promos: Promos
+    referrals: Referrals
+    admin_ids: frozenset[int]
+
+
+def _money_in_routers(money_in: MoneyIn) -> tuple[Router, ...]:
+    # Before the wizard: a payment's service message must not be taken for a wizard's input.
+    return (
+        build_payments_router(admin_ids=money_in.admin_ids),
+        build_promo_router(admin_ids=money_in.admin_ids),
+    )
 
 
 def build_dispatcher(
@@ -27,6 +60,8 @@ def build_dispatcher(
     free_quota: int,
     generation: Generation | None = None,
     update_log: UpdateLog | None = None,
+    history: HistoryService | None = None,
+    money_in: MoneyIn | None = None,
 ) -> Dispatcher:
     dp = Dispatcher(
         storage=storage,
@@ -37,6 +72,15 @@ def build_dispatcher(
     )
     if generation is not None:  # optional only until every caller passes it; the wizard needs it
         dp["generation"] = generation
+    if history is not None:  # the history and result buttons need it
+        dp["history"] = history
+    if money_in is not None:  # top-ups, refunds, referrals and promo codes
+        dp["payments"] = money_in.payments
+        dp["promos"] = money_in.promos
+        dp["referrals"] = money_in.referrals
+    # Outer middlewares run in this order; throttling first, before any database work.
+    buckets = TokenBuckets(rate=THROTTLE_RATE, burst=THROTTLE_BURST)
+    dp.update.outer_middleware(Throttling(translations=translations, buckets=buckets))
     if update_log is not None:
         dp.update.outer_middleware(DuplicateUpdateFilter(update_log=update_log))
     dp.update.outer_middleware(ContextMiddleware(accounts=accounts, translations=translations))
@@ -45,6 +89,9 @@ def build_dispatcher(
     dp.include_routers(
         build_catalog_router(free_quota=free_quota),
         build_menu_router(),
+        *(_money_in_routers(money_in) if money_in is not None else ()),
+        build_history_router(),
+        build_results_router(free_quota=free_quota),
         build_wizard_router(free_quota=free_quota),
         build_fallback_router(),
     )

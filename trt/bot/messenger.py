@@ -14,8 +14,9 @@ The caption names the model by its catalog title in the user's language when a c
 given, by its id otherwise; it goes on the first message only. Every call passes through the
 `SendLimiter`. Errors map to the port's: 403 or "chat not found" → RecipientUnavailable;
 5xx, network errors, a result URL that cannot be read, and a 429 longer than
-`max_retry_after` or repeated `attempts` times → DeliveryTemporarilyFailed. A shorter 429
-pauses the limiter (all sends of this process) and the call is retried.
+`max_retry_after` or repeated `attempts` times → DeliveryTemporarilyFailed (a result URL
+that answers 403, 404 or 410, i.e. expired, → its subclass ResultFileUnavailable). A shorter
+429 pauses the limiter (all sends of this process) and the call is retried.
 """
 
 from collections.abc import Awaitable, Callable, Sequence
@@ -39,6 +40,7 @@ from aiogram.exceptions import (
 from aiogram.types import BufferedInputFile, InputMediaPhoto, Message
 from aiogram.types.media_union import MediaUnion
 
+from trt.bot import keyboards
 from trt.bot.limiter import SendLimiter
 from trt.bot.texts import DEFAULT_LANGUAGE, Texts, Translations
 from trt.domain.catalog import Catalog
@@ -47,6 +49,7 @@ from trt.services.ports import (
     RecipientUnavailable,
     ResultFileKind,
     ResultFileRef,
+    ResultFileUnavailable,
     SentCallback,
 )
 
@@ -59,6 +62,7 @@ PHOTO_LIMIT = 10 * MB
 UPLOAD_LIMIT = 50 * MB
 ALBUM_SIZE = 10
 CHUNK_BYTES = 64 * 1024
+GONE_STATUSES = (403, 404, 410)  # a provider's expired or removed result link
 CHAT_GONE = ("chat not found", "peer_id_invalid", "user not found")
 # The preferred way to send each kind, and the file extension when the URL has none.
 FORMS = {
@@ -151,6 +155,18 @@ class TelegramMessenger:
                     await outbox.record([message_id])
         return outbox.sent
 
+    async def offer_actions(self, *, chat_id: int, job_id: int, language: str | None) -> None:
+        """`services.ports.ResultActions`: one short message with the job's buttons."""
+        texts = self._translations[language or DEFAULT_LANGUAGE]
+        markup = keyboards.result_actions(texts, job_id=job_id)
+        send = partial(
+            self._bot.send_message, chat_id, texts("result-actions"), reply_markup=markup
+        )
+        try:
+            await self._call(chat_id, send)
+        except (TelegramBadRequest, TelegramEntityTooLarge) as exc:
+            raise DeliveryTemporarilyFailed(f"actions refused: {exc.message}") from exc
+
     def _title(self, model_id: str, texts: Texts) -> str:
         if self._catalog is None or model_id not in self._catalog:
             return model_id
@@ -159,6 +175,8 @@ class TelegramMessenger:
     async def _fetch(self, ref: ResultFileRef) -> Fetched:
         try:
             async with self._http.get(ref.url, timeout=self._download_timeout) as response:
+                if response.status in GONE_STATUSES:
+                    raise ResultFileUnavailable(f"result file answered HTTP {response.status}")
                 if response.status != 200:
                     raise DeliveryTemporarilyFailed(f"result file answered HTTP {response.status}")
                 data = await _read_within(response, UPLOAD_LIMIT)

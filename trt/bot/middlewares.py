@@ -1,12 +1,15 @@
 """Cross-cutting work for every update: correlation id and log context, the user's account
-and language. Decisions stay in services and handlers."""
+and language, throttling. Decisions stay in services and handlers."""
 
+import contextlib
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import structlog
 from aiogram import BaseMiddleware
+from aiogram.exceptions import TelegramAPIError
 from aiogram.types import TelegramObject, Update, User
 
 from trt.bot.texts import Translations, language_for
@@ -56,3 +59,83 @@ class DuplicateUpdateFilter(BaseMiddleware):
             structlog.get_logger(__name__).info("update.duplicate", update_id=event.update_id)
             return None
         return await handler(event, data)
+
+
+class TokenBuckets:
+    """A token bucket per key: `burst` tokens, refilled at `rate` per second.
+
+    Kept in this process's memory: each instance (several behind a webhook balancer) counts
+    on its own, so a user spread over n instances gets up to n times the rate. That is enough
+    for what it is for (button mashing); correctness under repeats comes from idempotent starts
+    and claims, never from here. A bucket idle long enough to be full again is forgotten.
+    """
+
+    def __init__(
+        self, *, rate: float, burst: int, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._rate = rate
+        self._burst = float(burst)
+        self._clock = clock
+        self._buckets: dict[int, tuple[float, float]] = {}  # key → (tokens, at)
+        self._refill_seconds = burst / rate
+        self._pruned_at = clock()
+
+    def take(self, key: int) -> bool:
+        """Spend a token of `key`'s bucket; False when it is empty (too fast)."""
+        now = self._clock()
+        self._prune(now)
+        tokens, at = self._buckets.get(key, (self._burst, now))
+        tokens = min(self._burst, tokens + (now - at) * self._rate)
+        allowed = tokens >= 1.0
+        self._buckets[key] = (tokens - 1.0 if allowed else tokens, now)
+        return allowed
+
+    def __len__(self) -> int:
+        return len(self._buckets)
+
+    def _prune(self, now: float) -> None:
+        if now - self._pruned_at < self._refill_seconds:
+            return
+        self._pruned_at = now
+        idle = [key for key, (_, at) in self._buckets.items() if now - at >= self._refill_seconds]
+        for key in idle:
+            del self._buckets[key]
+
+
+class Throttling(BaseMiddleware):
+    """Outermost update middleware: drops a user's messages and button presses that come
+    faster than the buckets allow, before any database work. A dropped press is still
+    answered (a short "too fast" toast in the language of the user's Telegram client), so the
+    button stops spinning. Never throttled: payments (pre-checkout queries, successful
+    payments), albums (one user action, several messages) and updates without a user.
+    """
+
+    def __init__(self, *, translations: Translations, buckets: TokenBuckets) -> None:
+        self._translations = translations
+        self._buckets = buckets
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        assert isinstance(event, Update)
+        user: User | None = data.get("event_from_user")
+        if user is None or not _throttled_kind(event) or self._buckets.take(user.id):
+            return await handler(event, data)
+        structlog.get_logger(__name__).info(
+            "update.throttled", user_id=user.id, update_id=event.update_id, kind=event.event_type
+        )
+        query = event.callback_query
+        if query is not None:
+            t = self._translations[language_for(user.language_code)]
+            with contextlib.suppress(TelegramAPIError):  # too old or answered: nothing to stop
+                await data["bot"].answer_callback_query(query.id, text=t("too-fast"))
+        return None
+
+
+def _throttled_kind(update: Update) -> bool:
+    if update.callback_query is not None:
+        return True
+    message = update.message
+    return (
+        message is not None
+        and message.successful_payment is None
+        and message.media_group_id is None
+    )

@@ -19,6 +19,7 @@ from trt.cli.common import settings_or_exit
 if TYPE_CHECKING:
     from trt.services.probe import CallbackBox, ProbeResult
 
+CALLBACK_GRACE = 2.0  # seconds
 COLUMNS = ("model", "status", "to task", "total", "callbacks", "queries", "task id", "error")
 
 
@@ -78,7 +79,12 @@ async def _run(args: argparse.Namespace) -> "list[ProbeResult] | None":
                 )
                 for model in models
             ]
-            return await _with_progress(probes)
+            results = await _with_progress(probes)
+            if callback_url is not None:
+                await asyncio.sleep(CALLBACK_GRACE)  # a callback may trail the polled result
+                for result in results:
+                    result.callbacks = box.counts.get(result.task_id or "", 0)
+            return results
 
 
 def _callback_url_maker(base: str | None) -> Callable[[str], str] | None:

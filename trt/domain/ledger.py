@@ -65,3 +65,14 @@ def telegram_charge_key(charge_id: str) -> str:
 
 def promo_key(code: str, user_id: int) -> str:
     return f"promo:{code}:{user_id}"
+
+
+def telegram_refund_key(charge_id: str) -> str:
+    return f"tg-refund:{charge_id}"
+
+
+REFERRAL_BONUS_PREFIX = "ref-bonus:"
+
+
+def referral_bonus_key(invitee_id: int) -> str:
+    return f"{REFERRAL_BONUS_PREFIX}{invitee_id}"

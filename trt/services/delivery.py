@@ -17,6 +17,10 @@ committed per message, outside any long transaction, and nothing else runs in be
 that outlives its lease (stalled longer than `lease`) finds its fencing token stale at the next
 progress commit and stops, so at most the message in flight is duplicated. A lease must
 comfortably exceed the time to send one message (an upload of up to 50 MB); two minutes does.
+
+After the row is marked sent, `ResultActions` (when given) puts the job's buttons under the
+result: at most once, since only the worker whose mark succeeded offers them. A crash between
+the mark and the offer loses the buttons, never the result; the history offers the same ones.
 """
 
 import asyncio
@@ -32,7 +36,9 @@ from trt.services.ports import (
     Clock,
     DeliveryTemporarilyFailed,
     Messenger,
+    MessengerError,
     RecipientUnavailable,
+    ResultActions,
     ResultFileKind,
     ResultFileRef,
 )
@@ -93,10 +99,12 @@ class Deliveries:
         retry_delay: timedelta = timedelta(seconds=10),
         max_retry_delay: timedelta = timedelta(minutes=10),
         metrics: Metrics | None = None,
+        actions: ResultActions | None = None,
     ) -> None:
         self._metrics = metrics or Metrics()
         self._db = db
         self._messenger = messenger
+        self._actions = actions
         self._clock = clock
         self._lease = lease
         self._max_attempts = max_attempts
@@ -199,11 +207,21 @@ class Deliveries:
     async def _mark_sent(self, claim: ClaimedDelivery, message_ids: Sequence[int]) -> None:
         async with self._db.transaction() as tx:
             marked = await deliveries.mark_sent(tx, claim.job_id, message_ids, self._clock.now())
-        if marked:
-            self._metrics.deliveries.labels("sent").inc()
-            log.info("delivery.sent", chat_id=claim.chat_id, messages=len(message_ids))
-        else:
+        if not marked:
             log.warning("delivery.sent_unmarked", chat_id=claim.chat_id)
+            return
+        self._metrics.deliveries.labels("sent").inc()
+        log.info("delivery.sent", chat_id=claim.chat_id, messages=len(message_ids))
+        if self._actions is not None:
+            await self._offer_actions(self._actions, claim)
+
+    async def _offer_actions(self, actions: ResultActions, claim: ClaimedDelivery) -> None:
+        try:
+            await actions.offer_actions(
+                chat_id=claim.chat_id, job_id=claim.job_id, language=claim.language
+            )
+        except MessengerError as exc:  # the result is in the chat; the buttons are a bonus
+            log.warning("delivery.actions_not_sent", error=str(exc))
 
     async def _retry_or_fail(
         self, claim: ClaimedDelivery, error: str, retry_after: float | None

@@ -6,6 +6,7 @@ the adapter picks the transport, the method and the words. Its failures form one
     MessengerError
     ├── RecipientUnavailable       the user blocked the bot or the chat is gone: final
     └── DeliveryTemporarilyFailed  network, 5xx, 429 beyond the wait budget: try again later
+        └── ResultFileUnavailable  the provider no longer serves a result file (expired)
 
 Anything else an adapter raises is a bug, handled at the calling loop's boundary.
 """
@@ -60,6 +61,14 @@ class DeliveryTemporarilyFailed(MessengerError):
         self.retry_after = retry_after
 
 
+class ResultFileUnavailable(DeliveryTemporarilyFailed):
+    """The provider refused a result file (403/404/410: its link expired or is gone).
+
+    A delivery retries it like any temporary failure (a provider hiccup looks the same); a
+    re-send from the history tells the user the file is no longer available.
+    """
+
+
 # Called after each message that carries result files reached the chat, with those messages'
 # ids (one per file, in file order); raising from it stops the delivery.
 SentCallback = Callable[[Sequence[int]], Awaitable[None]]
@@ -79,5 +88,15 @@ class Messenger(Protocol):
 
         Raises RecipientUnavailable or DeliveryTemporarilyFailed; before raising, every file
         already in the chat has been reported through `on_sent`.
+        """
+        ...
+
+
+class ResultActions(Protocol):
+    async def offer_actions(self, *, chat_id: int, job_id: int, language: str | None) -> None:
+        """Under a delivered result: what the user can do next with that job.
+
+        Raises RecipientUnavailable or DeliveryTemporarilyFailed (never retried: the history
+        offers the same actions).
         """
         ...

@@ -190,3 +190,45 @@ processed_updates = sa.Table(
     sa.Column("received_at", UtcDateTime, nullable=False),
     sa.Index("ix_processed_updates_received_at", "received_at"),
 )
+
+# Money in: one row per invoice. The payload names the order; a Telegram charge id belongs to
+# one order (unique), and the status moves by compare-and-set in the transaction that credits.
+payment_orders = sa.Table(
+    "payment_orders",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("user_id", sa.BigInteger, sa.ForeignKey("users.id"), nullable=False),
+    sa.Column("method", sa.String(16), nullable=False),
+    sa.Column("currency", sa.String(8), nullable=False),
+    sa.Column("amount", sa.BigInteger, nullable=False),  # smallest units: Stars for XTR
+    sa.Column("credit", sa.BigInteger, nullable=False),  # kopecks the balance receives
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("payload", sa.String(128), nullable=False, unique=True),
+    sa.Column("telegram_payment_charge_id", sa.String(200), unique=True),
+    sa.Column("provider_payment_charge_id", sa.String(200)),
+    sa.Column("refund_debit", sa.BigInteger),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.Column("paid_at", UtcDateTime),
+    sa.Column("refunded_at", UtcDateTime),
+    sa.CheckConstraint("amount > 0", name="amount_positive"),
+    sa.CheckConstraint("credit > 0", name="credit_positive"),
+    sa.Index("ix_payment_orders_user_id_id", "user_id", "id"),
+)
+
+# Promo codes: `uses` only grows through a guarded UPDATE (uses < max_uses) in the transaction
+# that credits the ledger under `promo:<code>:<user>`; the CHECK agrees.
+promo_codes = sa.Table(
+    "promo_codes",
+    metadata,
+    sa.Column("code", sa.String(32), primary_key=True),
+    sa.Column("amount", sa.BigInteger, nullable=False),
+    sa.Column("max_uses", sa.Integer, nullable=False),
+    sa.Column("uses", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("expires_at", UtcDateTime),
+    sa.Column("created_by", sa.BigInteger, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.CheckConstraint("amount > 0", name="amount_positive"),
+    sa.CheckConstraint("max_uses > 0", name="max_uses_positive"),
+    sa.CheckConstraint("uses >= 0 AND uses <= max_uses", name="uses_within_limit"),
+)

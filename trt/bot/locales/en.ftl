@@ -50,7 +50,7 @@ entry-hold = reserved
 entry-capture = charged
 entry-release = reserve returned
 entry-adjustment = adjustment
-entry-debit = debit
+entry-debit = payment refunded
 
 help-text = How it works:
     1. Pick a model in the menu.
@@ -201,3 +201,92 @@ problem-file_too_large = the file is { $size } MB, the limit is { $max } MB.
 problem-too_many_files = { $count } files, at most { $max }.
 problem-too_few_files = { $count } files, at least { $min } needed.
 problem-combination_not_allowed = this combination is not available: { $values }.
+
+menu-topup = 💳 Top up
+balance-promo = 🎟 Promo code
+balance-invite = 👥 Invite friends
+balance-payments = 📄 Payments
+topup-title = 💳 Top up with Telegram Stars: choose a package or your own amount.
+    Your own amount: { $min } to { $max } ⭐, 1 ⭐ = { $rate }.
+topup-package = { $stars } ⭐ → { $rub }
+topup-custom = ✏️ Other amount
+topup-ask-custom = How many Stars? Send a whole number from { $min } to { $max } (1 ⭐ = { $rate }).
+topup-bad-custom = Send a whole number of Stars from { $min } to { $max }, or /cancel.
+invoice-title = Balance top-up
+invoice-description = { $rub } to your balance for { $stars } ⭐
+invoice-label = Top-up { $rub }
+payment-done = ✅ Payment received: { $stars } ⭐, { $credited } credited.
+    💰 Balance: { $balance }
+precheckout-unknown-order = This invoice is not valid. Open /topup and try again.
+precheckout-not-pending = This invoice is already paid or closed. Open /topup for a new one.
+precheckout-wrong-user = This invoice was issued to another user.
+precheckout-wrong-amount = The invoice amount does not match the order. Open /topup and try again.
+precheckout-banned = Payments are not available for this account.
+precheckout-busy = The payment could not be checked in time. Please try again.
+referral-reward = 🎉 A friend you invited made their first top-up: { $amount } is added to your balance.
+invite-title = 👥 Invite friends
+    Your link: { $link }
+    When a friend joins through it, you get { $bonus } on their first top-up.
+    Invited: { $invited } · earned: { $earned }
+payments-title = 📄 Your payments:
+payments-empty = No payments yet.
+payments-entry = { $date } · #{ $order } · { $stars } ⭐ → { $rub } · { $status }
+payment-status-paid = paid
+payment-status-refunded = refunded
+refund-usage = Usage: /refund ORDER_ID_OR_CHARGE_ID [force]
+refund-done = ↩️ Order #{ $order } refunded: { $stars } ⭐ returned to the user, { $debited } taken from their balance (now { $balance }).
+refund-not-found = No order { $ref }.
+refund-not-paid = Order #{ $order } is not paid, there is nothing to refund.
+refund-already = Order #{ $order } is already refunded ({ $debited } was taken from the balance).
+refund-spent = Order #{ $order } is not refunded: { $credit } was credited, but only { $available } is left on the balance. To refund anyway (taking what is left): /refund { $order } force
+refund-refused = Telegram refused to refund order #{ $order }: { $detail }
+refund-user = ↩️ { $stars } ⭐ were refunded to you; { $debited } was taken from the balance.
+    💰 Balance: { $balance }
+promo-ask = 🎟 Send the promo code.
+promo-done = 🎟 Promo code { $code } activated: +{ $amount }.
+    💰 Balance: { $balance }
+promo-invalid = That is not a promo code: send 3 to 32 letters, digits, “-” or “_”, or /cancel.
+promo-unknown = There is no such promo code.
+promo-expired = This promo code has expired.
+promo-used-up = This promo code has run out.
+promo-already-used = You have already used this promo code.
+promo-new-usage = Usage: /promo_new CODE AMOUNT_RUB MAX_USES [DAYS_VALID]
+promo-new-done = Promo code { $code } created: { $amount }, up to { $uses } uses, valid until { $until }.
+promo-new-done-forever = Promo code { $code } created: { $amount }, up to { $uses } uses, no expiry.
+promo-new-exists = Promo code { $code } already exists.
+
+menu-history = 🕘 History
+cmd-history = History of generations
+language-name-ru = Русский 🇷🇺
+language-name-en = English 🇬🇧
+too-fast = ⏳ Too fast — one moment, please.
+error-generation-refused = The generation cannot be started.
+error-free-quota = The free generations for today are used up.
+error-invalid-inputs = The values do not fit this model. Check them and try again.
+error-banned = Generations are not available for this account.
+result-actions = What next?
+job-repeat = 🔁 Repeat
+job-edit = ✏️ Change inputs
+job-resend = 📥 Send again
+repeat-started = 🔁 Started again: { $price }
+repeat-started-free = 🔁 Started again — free
+repeat-invalid = The model's fields have changed since then: change the inputs and confirm.
+history-empty = 🕘 No generations yet. Pick a model in the menu.
+history-title = 🕘 Your generations, page { $page }:
+history-item = { $number }. { $model } · { $status } · { $price } · { $date }
+history-button = { $number }. { $model }
+history-free = free
+history-status-pending = ⏳ queued
+history-status-submitted = ⏳ queued
+history-status-running = 🎨 generating
+history-status-succeeded = ✅ done
+history-status-failed = ❌ failed
+history-job-title = 🧾 { $model } · #{ $job }
+history-job-status = Status: { $status }
+history-job-price = Price: { $price }
+history-job-date = Started: { $date } (Moscow time)
+history-sending = 📥 Sending…
+history-resend-sent = 📥 Sent again. What next?
+history-resend-expired = ⌛ The files of this result are no longer available: they are kept for a limited time. You can repeat the generation.
+history-resend-unavailable = Could not send the files right now. Please try again a bit later.
+history-resend-nothing = This generation has no result to send.

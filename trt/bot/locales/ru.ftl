@@ -51,7 +51,7 @@ entry-hold = резерв
 entry-capture = списание
 entry-release = возврат резерва
 entry-adjustment = корректировка
-entry-debit = списание
+entry-debit = возврат платежа
 
 help-text = Как это работает:
     1. Выберите модель в меню.
@@ -203,3 +203,92 @@ problem-file_too_large = файл весит { $size } МБ, а можно не 
 problem-too_many_files = { $count } файлов, можно не больше { $max }.
 problem-too_few_files = { $count } файлов, нужно не меньше { $min }.
 problem-combination_not_allowed = такое сочетание недоступно: { $values }.
+
+menu-topup = 💳 Пополнить
+balance-promo = 🎟 Промокод
+balance-invite = 👥 Пригласить друзей
+balance-payments = 📄 Платежи
+topup-title = 💳 Пополнение звёздами Telegram: выберите пакет или свою сумму.
+    Своя сумма: от { $min } до { $max } ⭐, 1 ⭐ = { $rate }.
+topup-package = { $stars } ⭐ → { $rub }
+topup-custom = ✏️ Другая сумма
+topup-ask-custom = Сколько звёзд? Пришлите целое число от { $min } до { $max } (1 ⭐ = { $rate }).
+topup-bad-custom = Пришлите целое число звёзд от { $min } до { $max } или /cancel.
+invoice-title = Пополнение баланса
+invoice-description = { $rub } на баланс за { $stars } ⭐
+invoice-label = Пополнение на { $rub }
+payment-done = ✅ Оплата получена: { $stars } ⭐, зачислено { $credited }.
+    💰 Баланс: { $balance }
+precheckout-unknown-order = Этот счёт недействителен. Откройте /topup и попробуйте ещё раз.
+precheckout-not-pending = Этот счёт уже оплачен или закрыт. Откройте /topup, чтобы получить новый.
+precheckout-wrong-user = Этот счёт выставлен другому пользователю.
+precheckout-wrong-amount = Сумма счёта не совпадает с заказом. Откройте /topup и попробуйте ещё раз.
+precheckout-banned = Оплата недоступна для этого аккаунта.
+precheckout-busy = Не удалось вовремя проверить платёж. Попробуйте ещё раз.
+referral-reward = 🎉 Приглашённый вами друг впервые пополнил баланс: вам начислено { $amount }.
+invite-title = 👥 Пригласить друзей
+    Ваша ссылка: { $link }
+    Когда друг придёт по ней, вы получите { $bonus } с его первого пополнения.
+    Приглашено: { $invited } · заработано: { $earned }
+payments-title = 📄 Ваши платежи:
+payments-empty = Платежей пока нет.
+payments-entry = { $date } · №{ $order } · { $stars } ⭐ → { $rub } · { $status }
+payment-status-paid = оплачен
+payment-status-refunded = возвращён
+refund-usage = Использование: /refund НОМЕР_ЗАКАЗА_ИЛИ_CHARGE_ID [force]
+refund-done = ↩️ Заказ №{ $order } возвращён: пользователю вернулось { $stars } ⭐, с баланса списано { $debited } (осталось { $balance }).
+refund-not-found = Заказ { $ref } не найден.
+refund-not-paid = Заказ №{ $order } не оплачен, возвращать нечего.
+refund-already = Заказ №{ $order } уже возвращён (с баланса списано { $debited }).
+refund-spent = Заказ №{ $order } не возвращён: зачислено { $credit }, а на балансе осталось { $available }. Вернуть всё равно (списав остаток): /refund { $order } force
+refund-refused = Telegram отказал в возврате заказа №{ $order }: { $detail }
+refund-user = ↩️ Вам вернули { $stars } ⭐; с баланса списано { $debited }.
+    💰 Баланс: { $balance }
+promo-ask = 🎟 Пришлите промокод.
+promo-done = 🎟 Промокод { $code } активирован: +{ $amount }.
+    💰 Баланс: { $balance }
+promo-invalid = Это не похоже на промокод: пришлите от 3 до 32 латинских букв, цифр, «-» или «_», или /cancel.
+promo-unknown = Такого промокода нет.
+promo-expired = Срок действия промокода истёк.
+promo-used-up = Промокод закончился.
+promo-already-used = Вы уже использовали этот промокод.
+promo-new-usage = Использование: /promo_new КОД СУММА_РУБ МАКС_ИСПОЛЬЗОВАНИЙ [ДНЕЙ]
+promo-new-done = Промокод { $code } создан: { $amount }, до { $uses } использований, действует до { $until }.
+promo-new-done-forever = Промокод { $code } создан: { $amount }, до { $uses } использований, без срока.
+promo-new-exists = Промокод { $code } уже существует.
+
+menu-history = 🕘 История
+cmd-history = История генераций
+language-name-ru = Русский 🇷🇺
+language-name-en = English 🇬🇧
+too-fast = ⏳ Слишком быстро — секунду.
+error-generation-refused = Генерацию нельзя запустить.
+error-free-quota = Бесплатные генерации на сегодня закончились.
+error-invalid-inputs = Значения не подходят этой модели. Проверьте их и попробуйте снова.
+error-banned = Генерации недоступны для этого аккаунта.
+result-actions = Что дальше?
+job-repeat = 🔁 Повторить
+job-edit = ✏️ Изменить параметры
+job-resend = 📥 Прислать снова
+repeat-started = 🔁 Запущено снова: { $price }
+repeat-started-free = 🔁 Запущено снова — бесплатно
+repeat-invalid = Поля модели с тех пор изменились: измените параметры и подтвердите.
+history-empty = 🕘 Генераций пока нет. Выберите модель в меню.
+history-title = 🕘 Ваши генерации, страница { $page }:
+history-item = { $number }. { $model } · { $status } · { $price } · { $date }
+history-button = { $number }. { $model }
+history-free = бесплатно
+history-status-pending = ⏳ в очереди
+history-status-submitted = ⏳ в очереди
+history-status-running = 🎨 генерируется
+history-status-succeeded = ✅ готово
+history-status-failed = ❌ не получилось
+history-job-title = 🧾 { $model } · №{ $job }
+history-job-status = Статус: { $status }
+history-job-price = Цена: { $price }
+history-job-date = Запущено: { $date } (время московское)
+history-sending = 📥 Отправляю…
+history-resend-sent = 📥 Прислал снова. Что дальше?
+history-resend-expired = ⌛ Файлы этого результата больше недоступны: они хранятся ограниченное время. Можно повторить генерацию.
+history-resend-unavailable = Не удалось отправить файлы сейчас. Попробуйте чуть позже.
+history-resend-nothing = У этой генерации нет результата, который можно прислать.

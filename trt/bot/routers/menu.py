@@ -1,7 +1,7 @@
 """/start, the main menu, help, language and balance."""
 
 from aiogram import F, Router
-from aiogram.filters import Command, CommandStart
+from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
@@ -9,15 +9,29 @@ from trt.bot import keyboards, screens
 from trt.bot.callbacks import LangCb, MenuCb
 from trt.bot.texts import LANGUAGES, Texts, Translations
 from trt.domain.catalog import Catalog
+from trt.domain.payments import referral_inviter
 from trt.services.accounts import Account, Accounts
+from trt.services.referrals import Referrals
 
 
 def build_menu_router() -> Router:
     router = Router(name="menu")
 
     @router.message(CommandStart())
-    async def start(message: Message, state: FSMContext, t: Texts, catalog: Catalog) -> None:
+    async def start(
+        message: Message,
+        *,
+        command: CommandObject,
+        state: FSMContext,
+        t: Texts,
+        catalog: Catalog,
+        account: Account,
+        referrals: Referrals | None = None,
+    ) -> None:
         await state.clear()
+        inviter = referral_inviter(command.args)  # /start ref_<id>: a new user's inviter
+        if inviter is not None and referrals is not None:
+            await referrals.link(user_id=account.user_id, inviter_id=inviter)
         name = message.from_user.first_name if message.from_user else ""
         await message.answer(
             t("start-greeting", name=name),
@@ -77,13 +91,13 @@ def build_menu_router() -> Router:
         message: Message, t: Texts, account: Account, accounts: Accounts
     ) -> None:
         text = await screens.balance_text(t, accounts, account.user_id)
-        await message.answer(text, reply_markup=keyboards.back_to_menu(t))
+        await message.answer(text, reply_markup=keyboards.balance_actions(t))
 
     @router.callback_query(MenuCb.filter(F.action == "balance"))
     async def balance_button(
         query: CallbackQuery, t: Texts, account: Account, accounts: Accounts
     ) -> None:
         text = await screens.balance_text(t, accounts, account.user_id)
-        await screens.show(query, text, keyboards.back_to_menu(t))
+        await screens.show(query, text, keyboards.balance_actions(t))
 
     return router

@@ -7,6 +7,7 @@ message gets the next screen as a new message.
 """
 
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -107,6 +108,18 @@ class WizardFlow:
         data = WizardData(sid=sid, model_id=model.id, section=button.section, page=button.page)
         log.info("wizard.started", model=model.id, sid=sid)
         await self._advance(query, Session(data=data, model=model, raw={}))
+
+    async def begin_prefilled(
+        self, target: Target, *, model_id: str, values: Mapping[str, Any]
+    ) -> None:
+        """A new wizard at its summary, pre-filled with `values` (JSON form, e.g. a past job's
+        inputs); values of fields the model no longer has are left out."""
+        model = self._catalog.get(model_id)
+        known = {name: value for name, value in values.items() if model.has_field(name)}
+        sid = secrets.token_hex(4)
+        data = WizardData(sid=sid, model_id=model.id, section=model.category.value, values=known)
+        log.info("wizard.prefilled", model=model.id, sid=sid)
+        await self.show_summary(target, Session(data=data, model=model, raw={}))
 
     async def show_step(
         self, target: Target, session: Session, name: str, *, editing: bool
