@@ -12,7 +12,7 @@ from trt.bot.texts import LANGUAGES, Translations
 
 log = structlog.get_logger(__name__)
 
-COMMANDS = ("start", "history", "balance", "lang", "cancel", "help")
+COMMANDS = ("start", "history", "balance", "topup", "promo", "lang", "cancel", "help")
 MAX_PREPARE_DELAY = 60.0
 STOP_GRACE_SECONDS = 5.0
 

@@ -56,7 +56,8 @@ help-text = How it works:
     1. Pick a model in the menu.
     2. Fill in its fields — with buttons or a message.
     3. Confirm the price — the result arrives in this chat.
-    Commands: /start — menu, /balance — balance, /lang — language, /cancel — cancel input, /help — help.
+    Commands: /start — menu, /history — your generations, /balance — balance, /topup — top up,
+    /promo CODE — a promo code, /lang — language, /cancel — cancel input, /help — help.
 language-choose = Choose a language:
 language-set = Language: English 🇬🇧
 
@@ -290,3 +291,6 @@ history-resend-sent = 📥 Sent again. What next?
 history-resend-expired = ⌛ The files of this result are no longer available: they are kept for a limited time. You can repeat the generation.
 history-resend-unavailable = Could not send the files right now. Please try again a bit later.
 history-resend-nothing = This generation has no result to send.
+
+cmd-topup = Top up
+cmd-promo = Enter a promo code
