@@ -219,3 +219,26 @@ def test_a_family_can_be_left_out(catalog: Catalog) -> None:
     assert len(without_suno) == len(catalog) - sum(m.family is ApiFamily.SUNO for m in catalog)
     assert all(model.family is not ApiFamily.SUNO for model in without_suno)
     assert "z-image" in without_suno
+
+
+def test_popular_models_are_a_short_paid_and_free_mix(catalog: Catalog) -> None:
+    popular = catalog.popular_models()
+    assert 5 <= len(popular) <= 12
+    assert any(model.free for model in popular)
+    assert {model.category for model in popular} >= {Category.IMAGE, Category.VIDEO}
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [("veo", "veo-3-1-fast-t2v"), ("Kling 2.6", "kling-2-6-t2v"), ("бесплатн", "z-image"),
+     ("SUNO", "suno-v5"), ("remove background", "remove-background")],
+)
+def test_search_finds_models_by_name_and_description(
+    catalog: Catalog, query: str, expected: str
+) -> None:
+    assert expected in [model.id for model in catalog.search(query)]
+
+
+def test_search_for_nothing_or_nonsense_finds_nothing(catalog: Catalog) -> None:
+    assert catalog.search("   ") == []
+    assert catalog.search("zzzz-no-such-thing") == []

@@ -76,3 +76,31 @@ async def test_bot_commands_are_registered_in_both_languages(stack: Stack) -> No
     await stack.telegram.wait_until(lambda: len(stack.telegram.sent("setMyCommands")) >= 3)
     languages = {c.params.get("language_code") for c in stack.telegram.sent("setMyCommands")}
     assert {"ru", "en", None} <= languages
+
+
+async def test_popular_models_and_search(stack: Stack) -> None:
+    user = stack.telegram.user(user_id=5005, language_code="en")
+    await user.send_command("/start")
+    await user.wait_for(lambda m: "Hi," in m.text)
+    await user.click("⭐ Popular")
+    popular = await user.wait_for(lambda m: m.text.startswith("⭐ Popular models:"))
+    assert any(label.startswith("Z-Image") for label in labels(popular))
+
+    await user.click("🏠 Menu")
+    await user.wait_for(lambda m: m.text == "Main menu")
+    await user.click("🔎 Search")
+    await user.wait_for(lambda m: m.text.startswith("Type what you are looking for"))
+    await user.send_text("veo")
+    found = await user.wait_for(lambda m: m.text.startswith("🔎 “veo”:"))
+    assert labels(found)
+    assert all("Veo" in label for label in labels(found) if " · " in label)
+
+    await user.click(next(label for label in labels(found) if " · " in label))
+    await user.wait_for(lambda m: "Price:" in m.text)
+    await user.click("⬅️ Back")
+    await user.wait_for(lambda m: m.text.startswith("🔎 “veo”:"))
+
+    await user.click("🏠 Menu")
+    await user.click("🔎 Search")
+    await user.send_text("zzzz-nothing")
+    await user.wait_for(lambda m: m.text.startswith("Nothing found for “zzzz-nothing”"))

@@ -20,11 +20,15 @@ from trt.domain.money import format_rub
 from trt.domain.payments import StarsPackage
 
 FREE_SECTION = "free"
+POPULAR_SECTION = "popular"
+SEARCH_SECTION = "search"
 
 
 def main_menu(t: Texts, categories: list[Category]) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     kb.button(text=t("menu-free"), callback_data=ListCb(section=FREE_SECTION))
+    kb.button(text=t("menu-popular"), callback_data=ListCb(section=POPULAR_SECTION))
+    kb.button(text=t("menu-search"), callback_data=MenuCb(action="search"))
     for category in categories:
         kb.button(
             text=t(f"category-{category.value}"), callback_data=ListCb(section=category.value)
@@ -34,7 +38,7 @@ def main_menu(t: Texts, categories: list[Category]) -> InlineKeyboardMarkup:
     kb.button(text=t("menu-balance"), callback_data=MenuCb(action="balance"))
     kb.button(text=t("menu-help"), callback_data=MenuCb(action="help"))
     kb.button(text=t("menu-language"), callback_data=MenuCb(action="lang"))
-    kb.adjust(1, 2)
+    kb.adjust(2, 1, 2)
     return kb.as_markup()
 
 

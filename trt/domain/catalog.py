@@ -301,6 +301,7 @@ class ModelSpec(_Frozen):
     result: ResultKind
     deadline_seconds: int = Field(ge=60, le=4 * 3600)
     free: bool = False
+    popular: bool = False  # shown in the menu's "Popular" section
     fixed: dict[str, Scalar] = Field(default_factory=dict)
     fields: tuple[InputField, ...] = Field(min_length=1)
     forbid: tuple[dict[str, str], ...] = ()
@@ -482,6 +483,24 @@ class Catalog:
 
     def free_models(self) -> list[ModelSpec]:
         return [model for model in self._models if model.free]
+
+    def popular_models(self) -> list[ModelSpec]:
+        return [model for model in self._models if model.popular]
+
+    def search(self, query: str) -> list[ModelSpec]:
+        """Models whose id, titles or descriptions contain every word of `query` (any case)."""
+        words = query.casefold().split()
+        if not words:
+            return []
+        found = []
+        for model in self._models:
+            haystack = " ".join(
+                (model.id, model.kie_model, model.category.value, model.title.ru, model.title.en,
+                 model.description.ru, model.description.en)
+            ).casefold()
+            if all(word in haystack for word in words):
+                found.append(model)
+        return found
 
 
 def parse_catalog(text: str) -> Catalog:

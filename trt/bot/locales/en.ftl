@@ -294,3 +294,8 @@ history-resend-nothing = This generation has no result to send.
 
 cmd-topup = Top up
 cmd-promo = Enter a promo code
+
+menu-search = 🔎 Search
+category-search = 🔎 “{ $query }”
+search-prompt = Type what you are looking for: a model name or a task — e.g. “video”, “upscale”, “Veo”.
+search-none = Nothing found for “{ $query }”. Try another word or open the menu.
