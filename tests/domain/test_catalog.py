@@ -230,8 +230,13 @@ def test_popular_models_are_a_short_paid_and_free_mix(catalog: Catalog) -> None:
 
 @pytest.mark.parametrize(
     ("query", "expected"),
-    [("veo", "veo-3-1-fast-t2v"), ("Kling 2.6", "kling-2-6-t2v"), ("бесплатн", "z-image"),
-     ("SUNO", "suno-v5"), ("remove background", "remove-background")],
+    [
+        ("veo", "veo-3-1-fast-t2v"),
+        ("Kling 2.6", "kling-2-6-t2v"),
+        ("бесплатн", "z-image"),
+        ("SUNO", "suno-v5"),
+        ("remove background", "remove-background"),
+    ],
 )
 def test_search_finds_models_by_name_and_description(
     catalog: Catalog, query: str, expected: str

@@ -495,8 +495,15 @@ class Catalog:
         found = []
         for model in self._models:
             haystack = " ".join(
-                (model.id, model.kie_model, model.category.value, model.title.ru, model.title.en,
-                 model.description.ru, model.description.en)
+                (
+                    model.id,
+                    model.kie_model,
+                    model.category.value,
+                    model.title.ru,
+                    model.title.en,
+                    model.description.ru,
+                    model.description.en,
+                )
             ).casefold()
             if all(word in haystack for word in words):
                 found.append(model)
