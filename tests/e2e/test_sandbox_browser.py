@@ -1,9 +1,9 @@
 """`trt sandbox` as a person uses it: a real process, its web chat in headless Chromium."""
 
 import asyncio
-from typing import Any
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
