@@ -111,7 +111,7 @@ async def test_a_repeat_without_enough_money_explains_and_keeps_the_buttons(stac
     assert pressed.answered
     refusal = await user.wait_for(lambda m: m.message_id == actions.message_id and m.edited)
     assert refusal.text.startswith("Not enough money")
-    assert labels(refusal) == ["💰 Balance", "🔁 Repeat", "✏️ Change inputs", "🏠 Menu"]
+    assert labels(refusal) == ["💳 Top up", "🔁 Repeat", "✏️ Change inputs", "🏠 Menu"]
     assert len(await jobs_of(stack)) == 1
     async with stack.db.read() as tx:
         balance = await ledger.get_balance(tx, USER)

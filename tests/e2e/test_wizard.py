@@ -249,7 +249,7 @@ async def test_refusals_explain_money_and_the_free_quota(stack: Stack) -> None:
         refusal.text
         == f"Not enough money: the price is {price}, your balance 0 ₽, missing {price}."
     )
-    assert "💰 Balance" in labels(refusal)
+    assert "💳 Top up" in labels(refusal)
     summary = await summary_after(user, user.click("⬅️ To the summary"))
     assert "✅ Confirm" in labels(summary)
 

@@ -106,7 +106,7 @@ def result_actions(t: Texts, *, job_id: int) -> InlineKeyboardMarkup:
 def repeat_refused(t: Texts, *, job_id: int) -> InlineKeyboardMarkup:
     """Under "not enough money" for a repeat: the balance, and the same actions again."""
     kb = InlineKeyboardBuilder()
-    kb.button(text=t("menu-balance"), callback_data=MenuCb(action="balance"))
+    kb.button(text=t("menu-topup"), callback_data=MenuCb(action="topup"))
     _repeat_and_edit(kb, t, job_id=job_id, page=0)
     kb.button(text=t("menu-main"), callback_data=MenuCb(action="main"))
     kb.adjust(1, 2, 1)

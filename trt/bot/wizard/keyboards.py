@@ -81,7 +81,7 @@ def refused(t: Texts, *, sid: str, balance: bool) -> InlineKeyboardMarkup:
     """Under a refusal that keeps the wizard: back to the summary (and the balance)."""
     kb = InlineKeyboardBuilder()
     if balance:
-        kb.button(text=t("menu-balance"), callback_data=MenuCb(action="balance"))
+        kb.button(text=t("menu-topup"), callback_data=MenuCb(action="topup"))
     kb.button(text=t("wiz-to-summary"), callback_data=WizCb(sid=sid, action=WizAction.SUMMARY))
     kb.button(text=t("wiz-cancel"), callback_data=WizCb(sid=sid, action=WizAction.CANCEL))
     kb.adjust(1)
