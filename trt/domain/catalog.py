@@ -24,16 +24,44 @@ from importlib import resources
 from typing import Any, Literal, Self
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from trt.domain.errors import TrtError
 from trt.domain.families import ApiFamily
+from trt.domain.fields import (
+    IMAGE_MIME_TYPES,
+    MEGABYTE,
+    Encoding,
+    FieldType,
+    Frozen,
+    InputField,
+    Localized,
+    Option,
+    Scalar,
+    canonical,
+    is_number,
+)
 
-MEGABYTE = 1024 * 1024
-IMAGE_MIME_TYPES = ("image/jpeg", "image/png", "image/webp")
-MAX_DOMAIN_SIZE = 200  # an int field that prices per unit must enumerate in a bounded list
-
-Scalar = str | int | float | bool
+# The field vocabulary is re-exported: callers know models and their fields from one place.
+__all__ = [
+    "IMAGE_MIME_TYPES",
+    "MEGABYTE",
+    "Catalog",
+    "CatalogError",
+    "Category",
+    "Encoding",
+    "FieldType",
+    "InputField",
+    "Localized",
+    "ModelSpec",
+    "MultiplierKind",
+    "Option",
+    "ResultKind",
+    "UnknownModel",
+    "canonical",
+    "load_catalog",
+    "parse_catalog",
+]
 
 
 class Category(StrEnum):
@@ -53,36 +81,10 @@ class ResultKind(StrEnum):
     AUDIO = "audio"
 
 
-class FieldType(StrEnum):
-    TEXT = "text"
-    IMAGE = "image"  # exactly one user file
-    IMAGES = "images"  # a list of user files, min_count..max_count
-    ENUM = "enum"
-    INT = "int"
-    FLOAT = "float"
-    BOOL = "bool"
-
-
-class Encoding(StrEnum):
-    """How a normalised value is written into the KIE request."""
-
-    NATIVE = "native"  # text/enum -> string, int/float -> number, bool -> bool, image -> URL
-    STRING = "string"  # a number or bool sent as a string ("5")
-    NUMBER = "number"  # an enum whose options are numbers, sent as a number (Veo duration 8)
-    LIST = "list"  # one image sent as a one-element list of URLs
-
-
 class MultiplierKind(StrEnum):
     VALUE = "value"  # x the field's numeric value (credits per second of duration)
     LENGTH = "length"  # x started units of `unit` characters of a text field
     FACTOR = "factor"  # x factors[option] (credits per megapixel of a named size)
-
-
-def canonical(value: object) -> str:
-    """The string form that matches values against options, price rows and forbid rules."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
 
 
 class CatalogError(ValueError):
@@ -95,155 +97,7 @@ class UnknownModel(TrtError, KeyError):
     message_key = "error-unknown-model"
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Localized(_Frozen):
-    ru: str = Field(min_length=1)
-    en: str = Field(min_length=1)
-
-    def text(self, lang: str) -> str:
-        return self.en if lang == "en" else self.ru
-
-
-class Option(_Frozen):
-    """An enum choice. In YAML a plain scalar is an option labelled by its own value."""
-
-    value: str = Field(min_length=1)
-    ru: str = Field(min_length=1)
-    en: str = Field(min_length=1)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _expand(cls, data: Any) -> Any:
-        raw = data if isinstance(data, dict) else {"value": data}
-        value = canonical(raw.get("value"))
-        return {**raw, "value": value, "ru": raw.get("ru", value), "en": raw.get("en", value)}
-
-    def label(self, lang: str) -> str:
-        return self.en if lang == "en" else self.ru
-
-
-class InputField(_Frozen):
-    """One user-facing input and how it is sent to KIE."""
-
-    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    type: FieldType
-    kie_name: str | None = None
-    required: bool = False
-    default: Scalar | None = None
-    encode: Encoding = Encoding.NATIVE
-    priced: bool = False
-    min_length: int | None = Field(default=None, ge=1)
-    max_length: int | None = Field(default=None, ge=1)
-    minimum: Decimal | None = None
-    maximum: Decimal | None = None
-    step: Decimal | None = Field(default=None, gt=0)
-    min_count: int = Field(default=1, ge=1)
-    max_count: int | None = Field(default=None, ge=1)
-    mime_types: tuple[str, ...] = IMAGE_MIME_TYPES
-    max_bytes: int = Field(default=10 * MEGABYTE, gt=0)
-    options: tuple[Option, ...] = ()
-
-    @model_validator(mode="before")
-    @classmethod
-    def _enum_default_as_text(cls, data: Any) -> Any:
-        if (
-            isinstance(data, dict)
-            and data.get("type") == "enum"
-            and data.get("default") is not None
-        ):
-            return {**data, "default": canonical(data["default"])}
-        return data
-
-    @model_validator(mode="after")
-    def _check(self) -> Self:
-        problems = _field_problems(self)
-        if problems:
-            raise ValueError(f"field {self.name!r}: " + "; ".join(problems))
-        return self
-
-    @property
-    def kie_key(self) -> str:
-        return self.kie_name or self.name
-
-    @property
-    def option_values(self) -> tuple[str, ...]:
-        return tuple(option.value for option in self.options)
-
-    def domain(self) -> tuple[str, ...] | None:
-        """Every value the field can take, as canonical strings, when that set is finite."""
-        if self.type is FieldType.ENUM:
-            return self.option_values
-        if self.type is FieldType.BOOL:
-            return ("false", "true")
-        if self.type is FieldType.INT and self.minimum is not None and self.maximum is not None:
-            step = int(self.step or 1)
-            count = (int(self.maximum) - int(self.minimum)) // step + 1
-            if count <= MAX_DOMAIN_SIZE:
-                return tuple(str(int(self.minimum) + i * step) for i in range(count))
-        return None
-
-
-def _field_problems(field: InputField) -> list[str]:
-    problems: list[str] = []
-    kind = field.type
-    if field.required and field.default is not None:
-        problems.append("a required field takes no default")
-    if (field.options != ()) != (kind is FieldType.ENUM):
-        problems.append("options belong to enum fields only, and every enum needs them")
-    if kind is FieldType.ENUM:
-        values = field.option_values
-        if len(set(values)) != len(values):
-            problems.append("duplicate options")
-        if field.default is not None and field.default not in values:
-            problems.append(f"default {field.default!r} is not an option")
-    if (kind is FieldType.TEXT) != (field.max_length is not None):
-        problems.append("text fields, and only they, need max_length")
-    if field.min_length and field.max_length and field.min_length > field.max_length:
-        problems.append("min_length > max_length")
-    if kind in (FieldType.INT, FieldType.FLOAT):
-        problems.extend(_range_problems(field))
-    if kind is FieldType.IMAGES and (field.max_count is None or field.min_count > field.max_count):
-        problems.append("images need max_count >= min_count")
-    allowed = {
-        Encoding.STRING: (FieldType.INT, FieldType.FLOAT, FieldType.BOOL),
-        Encoding.NUMBER: (FieldType.ENUM,),
-        Encoding.LIST: (FieldType.IMAGE,),
-    }.get(field.encode)
-    if allowed is not None and kind not in allowed:
-        problems.append(f"encoding {field.encode} does not apply to {kind}")
-    if field.encode is Encoding.NUMBER and not all(_is_number(v) for v in field.option_values):
-        problems.append("number encoding needs numeric options")
-    return problems
-
-
-def _range_problems(field: InputField) -> list[str]:
-    low, high, default = field.minimum, field.maximum, field.default
-    if field.type is FieldType.FLOAT and (low is None or high is None):
-        return ["float fields need minimum and maximum"]
-    if low is not None and high is not None and low > high:
-        return ["minimum > maximum"]
-    if default is None:
-        return []
-    if isinstance(default, bool) or not isinstance(default, int | float):
-        return [f"default {default!r} is not a number"]
-    number = Decimal(str(default))
-    if (low is not None and number < low) or (high is not None and number > high):
-        return [f"default {default!r} is out of range"]
-    return []
-
-
-def _is_number(text: str) -> bool:
-    try:
-        Decimal(text)
-    except ArithmeticError:
-        return False
-    return True
-
-
-class PriceRow(_Frozen):
+class PriceRow(Frozen):
     """Credits for one combination of priced enum/bool values (before multipliers)."""
 
     when: dict[str, str]
@@ -257,14 +111,14 @@ class PriceRow(_Frozen):
         return data
 
 
-class Multiplier(_Frozen):
+class Multiplier(Frozen):
     field: str
     per: MultiplierKind
     unit: int = Field(default=1, ge=1)
     factors: dict[str, Decimal] = Field(default_factory=dict)
 
 
-class Price(_Frozen):
+class Price(Frozen):
     credits: Decimal | None = Field(default=None, ge=0)
     rows: tuple[PriceRow, ...] = ()
     multipliers: tuple[Multiplier, ...] = ()
@@ -290,7 +144,7 @@ class Price(_Frozen):
         ]
 
 
-class ModelSpec(_Frozen):
+class ModelSpec(Frozen):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")
     kie_model: str = Field(min_length=1)
     family: ApiFamily
@@ -398,7 +252,7 @@ def _multiplier_problems(model: ModelSpec, multiplier: Multiplier) -> list[str]:
     field = model.field(multiplier.field)
     if multiplier.per is MultiplierKind.VALUE:
         domain = field.domain() or ()
-        numeric = all(_is_number(value) and Decimal(value) > 0 for value in domain)
+        numeric = all(is_number(value) and Decimal(value) > 0 for value in domain)
         if field.type not in (FieldType.INT, FieldType.ENUM) or not domain or not numeric:
             return [f"{field.name!r}: per-value pricing needs a bounded, positive numeric field"]
     if multiplier.per is MultiplierKind.LENGTH and field.type is not FieldType.TEXT:
@@ -422,7 +276,7 @@ def _coverage_problems(model: ModelSpec) -> list[str]:
     return problems
 
 
-class CatalogFile(_Frozen):
+class CatalogFile(Frozen):
     version: Literal[1]
     anchors: object = None  # YAML anchors shared by entries; not read
     models: tuple[ModelSpec, ...] = Field(min_length=1)
