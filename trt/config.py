@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     stars_custom_min: int = Field(default=20, ge=1)
     stars_custom_max: int = Field(default=10_000, ge=1)
     referral_bonus_rub: Decimal = Field(default=Decimal("50"), ge=0)
+    # Operator: alert the admins when the KIE account holds fewer credits than this.
+    kie_low_balance_credits: Decimal = Field(default=Decimal("1000"), ge=0)
+    kie_balance_check_seconds: float = Field(default=300.0, gt=0)
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -96,6 +96,19 @@ async def seed_0006(conn: AsyncConnection) -> None:
         await conn.execute(sa.text(statement))
 
 
+async def seed_0007(conn: AsyncConnection) -> None:
+    statements = [
+        "INSERT INTO admin_audit (admin_id, action, target, details, created_at)"
+        f" VALUES (777, 'ban', '501', '{{}}', '{NOW}')",
+        "INSERT INTO broadcasts (admin_id, language, status, text, total, created_at)"
+        f" VALUES (777, 'ru', 'running', 'Привет', 1, '{NOW}')",
+        "INSERT INTO broadcast_recipients (broadcast_id, user_id, status)"
+        " SELECT id, 501, 'pending' FROM broadcasts WHERE text = 'Привет'",
+    ]
+    for statement in statements:
+        await conn.execute(sa.text(statement))
+
+
 SEEDS: dict[str, Seed] = {
     "0001": seed_0001,
     "0002": seed_0002,
@@ -103,6 +116,7 @@ SEEDS: dict[str, Seed] = {
     "0004": seed_0004,
     "0005": seed_0005,
     "0006": seed_0006,
+    "0007": seed_0007,
 }
 
 # The rows each seed wrote, read back by key columns; compared before and after later steps.
@@ -126,6 +140,12 @@ WATCHED = {
         " FROM payment_orders ORDER BY id"
     ),
     "promo_codes": "SELECT code, amount, max_uses, uses FROM promo_codes ORDER BY code",
+    "admin_audit": "SELECT admin_id, action, target FROM admin_audit ORDER BY id",
+    "broadcasts": "SELECT admin_id, status, text, total FROM broadcasts ORDER BY id",
+    "broadcast_recipients": (
+        "SELECT broadcast_id, user_id, status FROM broadcast_recipients"
+        " ORDER BY broadcast_id, user_id"
+    ),
 }
 
 

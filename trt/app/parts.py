@@ -12,6 +12,8 @@ import aiohttp
 import structlog
 from aiogram import Bot, Dispatcher
 
+from trt.bot.admin.router import Operator
+from trt.bot.admin.telegram import TelegramAdminReports, TelegramBroadcastSender
 from trt.bot.dispatcher import MoneyIn, build_dispatcher
 from trt.bot.fsm import build_fsm_storage
 from trt.bot.limiter import SendLimiter
@@ -30,6 +32,8 @@ from trt.domain.payments import parse_packages, rubles_to_kopecks
 from trt.domain.pricing import PricingPolicy
 from trt.kie import KieClient
 from trt.services.accounts import Accounts
+from trt.services.admin import AdminTools, LowBalanceWatch
+from trt.services.broadcast import Broadcasts
 from trt.services.callbacks import CallbackIntake
 from trt.services.conversation_state import ConversationStates
 from trt.services.crashpoints import CrashPoints
@@ -43,6 +47,7 @@ from trt.services.processing import CallbackTarget, JobProcessor
 from trt.services.promo import Promos
 from trt.services.reconciler import Reconciler
 from trt.services.referrals import Referrals
+from trt.services.stats import Stats
 from trt.services.update_log import UpdateLog
 from trt.storage.database import Database
 from trt.web.server import WEBHOOK_PATH
@@ -97,8 +102,9 @@ async def build_parts(
     bot = build_bot(token=_secret(settings.bot_token) or "", api_base=settings.telegram_api_base)
     stack.push_async_callback(bot.session.close)
 
+    limits = SendLimiter()  # one per process: results and broadcasts share Telegram's limits
     messenger = TelegramMessenger(
-        bot=bot, translations=translations, http=http, limits=SendLimiter(), catalog=catalog
+        bot=bot, translations=translations, http=http, limits=limits, catalog=catalog
     )
     deliveries = Deliveries(
         db=database, clock=clock, metrics=metrics, messenger=messenger, actions=messenger
@@ -149,6 +155,28 @@ async def build_parts(
         metrics=metrics,
     )
     update_log = UpdateLog(db=database, clock=clock)
+    reports = TelegramAdminReports(bot=bot, translations=translations)
+    operator = Operator(
+        tools=AdminTools(db=database, clock=clock, kie=kie),
+        stats=Stats(db=database, clock=clock, pricing=pricing),
+        broadcasts=Broadcasts(
+            db=database,
+            clock=clock,
+            sender=TelegramBroadcastSender(bot=bot, limits=limits),
+            reporter=reports,
+        ),
+        admin_ids=frozenset(settings.admin_ids),
+        kie_low_credits=settings.kie_low_balance_credits,
+    )
+    watch = LowBalanceWatch(
+        db=database,
+        clock=clock,
+        kie=kie,
+        notifier=reports,
+        admin_ids=operator.admin_ids,
+        threshold=settings.kie_low_balance_credits,
+        interval=settings.kie_balance_check_seconds,
+    )
     storage = build_fsm_storage(
         redis_url=_secret(settings.redis_url), states=ConversationStates(db=database, clock=clock)
     )
@@ -164,6 +192,7 @@ async def build_parts(
         update_log=update_log,
         history=HistoryService(db=database, messenger=messenger),
         money_in=_money_in(settings, database, clock, bot, metrics),
+        operator=operator,
     )
     telegram, feeder = _telegram_side(settings, dispatcher, bot, translations)
     stack.push_async_callback(telegram.stop)
@@ -178,6 +207,8 @@ async def build_parts(
             "reconciler": reconciler.run(),
             "deliveries": deliveries.run(asyncio.Event()),  # runs until cancelled at shutdown
             "update-log-pruning": update_log.prune_forever(),
+            "broadcasts": operator.broadcasts.run(),
+            "kie-balance-watch": watch.run(),
         },
     )
 

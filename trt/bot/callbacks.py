@@ -78,3 +78,23 @@ class TopUpCb(CallbackData, prefix="tu"):
     """A Stars package on the top-up screen; `stars=0` asks for a custom amount."""
 
     stars: int
+
+
+class AdminAction(StrEnum):
+    MENU = "menu"
+    STATS = "st"  # arg: a stats period
+    KIE = "kie"
+    LOOKUP = "find"  # how to look a user up
+    CARD = "card"  # arg: user id
+    BAN = "ban"  # arg: user id
+    UNBAN = "unban"  # arg: user id
+    BROADCAST = "bc"  # how to start a broadcast
+    SEND = "send"  # confirm the previewed broadcast
+    DROP = "drop"  # cancel the previewed broadcast
+
+
+class AdminCb(CallbackData, prefix="ad"):
+    """An admin-menu button; handled only for admin ids."""
+
+    action: AdminAction
+    arg: str = ""

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from aiogram import Dispatcher, Router
 from aiogram.fsm.storage.base import BaseStorage
 
+from trt.bot.admin.router import Operator, build_admin_router
 from trt.bot.middlewares import ContextMiddleware, DuplicateUpdateFilter, Throttling, TokenBuckets
 from trt.bot.routers.catalog import build_catalog_router
 from trt.bot.routers.fallback import build_fallback_router, register_error_handlers
@@ -62,6 +63,7 @@ def build_dispatcher(
     update_log: UpdateLog | None = None,
     history: HistoryService | None = None,
     money_in: MoneyIn | None = None,
+    operator: Operator | None = None,
 ) -> Dispatcher:
     dp = Dispatcher(
         storage=storage,
@@ -89,6 +91,8 @@ def build_dispatcher(
     dp.include_routers(
         build_catalog_router(free_quota=free_quota),
         build_menu_router(),
+        # Admin ids only; before the wizard, so a broadcast's message is not a wizard's input.
+        *((build_admin_router(operator),) if operator is not None else ()),
         *(_money_in_routers(money_in) if money_in is not None else ()),
         build_history_router(),
         build_results_router(free_quota=free_quota),

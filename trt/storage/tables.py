@@ -232,3 +232,44 @@ promo_codes = sa.Table(
     sa.CheckConstraint("max_uses > 0", name="max_uses_positive"),
     sa.CheckConstraint("uses >= 0 AND uses <= max_uses", name="uses_within_limit"),
 )
+
+# Every admin action (balance adjustment, ban, broadcast…): who, what, on whom, with details.
+admin_audit = sa.Table(
+    "admin_audit",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("admin_id", sa.BigInteger, nullable=False),
+    sa.Column("action", sa.String(32), nullable=False),
+    sa.Column("target", sa.String(64)),
+    sa.Column("details", Json, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Index("ix_admin_audit_created_at", "created_at"),
+)
+
+# A broadcast and its recipients: one row per user, claimed with a lease and marked sent right
+# after its message went out, so a restart resumes without messaging anyone twice.
+broadcasts = sa.Table(
+    "broadcasts",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("admin_id", sa.BigInteger, nullable=False),
+    sa.Column("language", sa.String(8), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("text", sa.Text),
+    sa.Column("photo_file_id", sa.String(255)),
+    sa.Column("total", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("progress_message_id", sa.BigInteger),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("finished_at", UtcDateTime),
+)
+
+broadcast_recipients = sa.Table(
+    "broadcast_recipients",
+    metadata,
+    sa.Column("broadcast_id", sa.BigInteger, sa.ForeignKey("broadcasts.id"), primary_key=True),
+    sa.Column("user_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("lease_until", UtcDateTime),
+    sa.Column("sent_at", UtcDateTime),
+    sa.Index("ix_broadcast_recipients_status", "broadcast_id", "status"),
+)

@@ -299,3 +299,54 @@ menu-search = 🔎 Search
 category-search = 🔎 “{ $query }”
 search-prompt = Type what you are looking for: a model name or a task — e.g. “video”, “upscale”, “Veo”.
 search-none = Nothing found for “{ $query }”. Try another word or open the menu.
+
+admin-title = 🛠 Admin
+admin-btn-today = 📊 Today
+admin-btn-week = 📊 7 days
+admin-btn-all = 📊 All time
+admin-btn-lookup = 🔎 User
+admin-btn-kie = 💠 KIE balance
+admin-btn-broadcast = 📣 Broadcast
+admin-btn-back = ⬅️ Admin menu
+admin-btn-ban = 🚫 Ban
+admin-btn-unban = ✅ Unban
+admin-btn-send = ✅ Send to everyone
+admin-btn-drop = ✖️ Cancel
+admin-period-today = today
+admin-period-week = the last 7 days
+admin-period-all = all time
+admin-stats =
+    📊 Statistics for { $period }
+    Users: { $new } new, { $active } active
+    Top-ups: { $revenue } ({ $topups })
+    Captured by jobs: { $captured }
+    KIE credits: { $credits } = { $cost }
+    Margin: { $margin }
+    Jobs: { $jobs }
+    Top models: { $models }
+    Failure rate: { $failure }
+    Average time to result: { $seconds } s
+admin-yes = yes
+admin-no = no
+admin-lookup-help = Find a user: /user ID or /user @username. Adjust a balance: /adjust USER ±RUBLES REASON.
+admin-user-not-found = No user “{ $ref }”.
+admin-user =
+    👤 { $id } · { $name } · { $username }
+    Since: { $since }
+    Balance: { $available } (held { $held })
+    Banned: { $banned } · Active: { $active }
+admin-user-entries = Last ledger entries:
+admin-user-jobs = Last jobs:
+admin-user-orders = Paid orders:
+admin-adjust-usage = Usage: /adjust USER ±RUBLES REASON (USER is an id or @username).
+admin-adjust-done = Balance of { $id } adjusted by { $amount }; available now { $balance }.
+admin-adjust-too-much = Refused: the balance cannot go below zero.
+admin-kie = 💠 KIE balance: { $credits } credits (alert below { $threshold }).
+admin-kie-low = ⚠️ KIE balance: { $credits } credits, below { $threshold }.
+admin-kie-alert = ⚠️ KIE credits are running low: { $credits } left. Top up the KIE account.
+admin-broadcast-ask = Send the broadcast message: text, or a photo with a caption. /cancel to stop.
+admin-broadcast-preview = Preview. Send it to everyone?
+admin-broadcast-started = 📣 Broadcast #{ $id } started: { $total } recipients.
+admin-broadcast-dropped = Broadcast cancelled.
+admin-broadcast-progress = 📣 Broadcast #{ $id }: { $done } / { $total } (sent { $sent }, blocked { $blocked }, failed { $failed })
+admin-broadcast-done = ✅ Broadcast #{ $id } finished: { $total } recipients, sent { $sent }, blocked { $blocked }, failed { $failed }.

@@ -301,3 +301,54 @@ menu-search = 🔎 Поиск
 category-search = 🔎 «{ $query }»
 search-prompt = Напишите, что ищете: название модели или задачу — например, «видео», «апскейл», «Veo».
 search-none = По запросу «{ $query }» ничего не нашлось. Попробуйте другое слово или откройте меню.
+
+admin-title = 🛠 Админка
+admin-btn-today = 📊 Сегодня
+admin-btn-week = 📊 7 дней
+admin-btn-all = 📊 Всё время
+admin-btn-lookup = 🔎 Пользователь
+admin-btn-kie = 💠 Баланс KIE
+admin-btn-broadcast = 📣 Рассылка
+admin-btn-back = ⬅️ Меню админа
+admin-btn-ban = 🚫 Забанить
+admin-btn-unban = ✅ Разбанить
+admin-btn-send = ✅ Отправить всем
+admin-btn-drop = ✖️ Отмена
+admin-period-today = сегодня
+admin-period-week = последние 7 дней
+admin-period-all = всё время
+admin-stats =
+    📊 Статистика за { $period }
+    Пользователи: { $new } новых, { $active } активных
+    Пополнения: { $revenue } ({ $topups })
+    Списано за генерации: { $captured }
+    Кредиты KIE: { $credits } = { $cost }
+    Маржа: { $margin }
+    Генерации: { $jobs }
+    Топ моделей: { $models }
+    Доля ошибок: { $failure }
+    Среднее время до результата: { $seconds } с
+admin-yes = да
+admin-no = нет
+admin-lookup-help = Найти пользователя: /user ID или /user @username. Изменить баланс: /adjust ПОЛЬЗОВАТЕЛЬ ±РУБЛИ ПРИЧИНА.
+admin-user-not-found = Пользователь «{ $ref }» не найден.
+admin-user =
+    👤 { $id } · { $name } · { $username }
+    С нами с: { $since }
+    Баланс: { $available } (в резерве { $held })
+    Забанен: { $banned } · Активен: { $active }
+admin-user-entries = Последние операции:
+admin-user-jobs = Последние генерации:
+admin-user-orders = Оплаченные заказы:
+admin-adjust-usage = Использование: /adjust ПОЛЬЗОВАТЕЛЬ ±РУБЛИ ПРИЧИНА (ПОЛЬЗОВАТЕЛЬ — id или @username).
+admin-adjust-done = Баланс { $id } изменён на { $amount }; доступно { $balance }.
+admin-adjust-too-much = Отказано: баланс не может стать отрицательным.
+admin-kie = 💠 Баланс KIE: { $credits } кредитов (оповещение ниже { $threshold }).
+admin-kie-low = ⚠️ Баланс KIE: { $credits } кредитов, ниже { $threshold }.
+admin-kie-alert = ⚠️ Кредиты KIE заканчиваются: осталось { $credits }. Пополните аккаунт KIE.
+admin-broadcast-ask = Пришлите сообщение для рассылки: текст или фото с подписью. /cancel — отмена.
+admin-broadcast-preview = Предпросмотр. Отправить всем?
+admin-broadcast-started = 📣 Рассылка #{ $id } запущена: { $total } получателей.
+admin-broadcast-dropped = Рассылка отменена.
+admin-broadcast-progress = 📣 Рассылка #{ $id }: { $done } / { $total } (отправлено { $sent }, заблокировали { $blocked }, ошибок { $failed })
+admin-broadcast-done = ✅ Рассылка #{ $id } завершена: { $total } получателей, отправлено { $sent }, заблокировали { $blocked }, ошибок { $failed }.
