@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import AsyncIterator
 
 import aiohttp
-import pytest
 
 from tests.sandbox.test_kie_support import (
     HMAC_KEY,
@@ -22,24 +20,6 @@ from trt.sandbox.kie import Behaviour, CallbackMode, DeliveryPolicy, KieSimulato
 
 INPUTS = {"prompt": "a lighthouse"}
 SUNO_REQUEST = {"prompt": "waves", "customMode": False, "instrumental": False, "model": "V5"}
-
-
-@pytest.fixture
-async def sim() -> AsyncIterator[KieSimulator]:
-    async with fast_simulator(hmac_key=HMAC_KEY) as simulator:
-        yield simulator
-
-
-@pytest.fixture
-async def client(sim: KieSimulator) -> AsyncIterator[KieClient]:
-    async with aiohttp.ClientSession() as session:
-        yield KieClient(session, sim.base_url)
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    async with Receiver() as server:
-        yield server
 
 
 def free_port() -> int:

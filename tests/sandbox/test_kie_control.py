@@ -28,18 +28,6 @@ async def sim() -> AsyncIterator[KieSimulator]:
         yield simulator
 
 
-@pytest.fixture
-async def client(sim: KieSimulator) -> AsyncIterator[KieClient]:
-    async with aiohttp.ClientSession() as session:
-        yield KieClient(session, sim.base_url)
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    async with Receiver() as server:
-        yield server
-
-
 async def control(
     client: KieClient, method: str, path: str, payload: Any = None
 ) -> tuple[int, Any]:

@@ -8,7 +8,6 @@ import struct
 import zlib
 from collections.abc import AsyncIterator
 
-import aiohttp
 import pytest
 
 from tests.sandbox.test_kie_support import RECORD, KieClient, fast_simulator
@@ -20,12 +19,6 @@ from trt.sandbox.kie.media import kind_for_model
 async def sim() -> AsyncIterator[KieSimulator]:
     async with fast_simulator(behaviour=Behaviour(latency=0.0)) as simulator:
         yield simulator
-
-
-@pytest.fixture
-async def client(sim: KieSimulator) -> AsyncIterator[KieClient]:
-    async with aiohttp.ClientSession() as session:
-        yield KieClient(session, sim.base_url)
 
 
 async def result_file(client: KieClient, model: str, prompt: str) -> tuple[int, str, bytes]:

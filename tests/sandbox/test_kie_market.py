@@ -6,7 +6,6 @@ import asyncio
 import json
 import re
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
@@ -20,7 +19,6 @@ from tests.sandbox.test_kie_support import (
     Receiver,
     distinct,
     expected_signature,
-    fast_simulator,
 )
 from trt.sandbox.kie import Behaviour, KieSimulator, Outcome, Scenario
 
@@ -39,24 +37,6 @@ RECORD_KEYS = {
 }
 CALLBACK_KEYS = RECORD_KEYS | {"creditsConsumed"}
 INPUTS = {"prompt": "a red fox", "aspect_ratio": "1:1"}
-
-
-@pytest.fixture
-async def sim() -> AsyncIterator[KieSimulator]:
-    async with fast_simulator(hmac_key=HMAC_KEY) as simulator:
-        yield simulator
-
-
-@pytest.fixture
-async def client(sim: KieSimulator) -> AsyncIterator[KieClient]:
-    async with aiohttp.ClientSession() as session:
-        yield KieClient(session, sim.base_url)
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    async with Receiver() as server:
-        yield server
 
 
 def is_terminal(data: dict[str, Any]) -> bool:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
-import aiohttp
 import pytest
 
 from tests.sandbox.test_kie_support import (
@@ -16,7 +14,6 @@ from tests.sandbox.test_kie_support import (
     Receiver,
     distinct,
     expected_signature,
-    fast_simulator,
 )
 from trt.sandbox.kie import Behaviour, KieSimulator, Outcome
 
@@ -55,24 +52,6 @@ def request(callback_url: str) -> dict[str, Any]:
         "model": "V4_5",
         "callBackUrl": callback_url,
     }
-
-
-@pytest.fixture
-async def sim() -> AsyncIterator[KieSimulator]:
-    async with fast_simulator(hmac_key=HMAC_KEY) as simulator:
-        yield simulator
-
-
-@pytest.fixture
-async def client(sim: KieSimulator) -> AsyncIterator[KieClient]:
-    async with aiohttp.ClientSession() as session:
-        yield KieClient(session, sim.base_url)
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    async with Receiver() as server:
-        yield server
 
 
 def is_terminal(data: dict[str, Any]) -> bool:

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator
 from typing import Any
 
-import aiohttp
 import pytest
 
 from tests.sandbox.test_kie_support import (
@@ -19,29 +17,10 @@ from tests.sandbox.test_kie_support import (
     Receiver,
     distinct,
     expected_signature,
-    fast_simulator,
 )
 from trt.sandbox.kie import Behaviour, KieSimulator, Outcome
 
 REQUEST = {"prompt": "a cat surfing", "model": "veo3_fast", "aspectRatio": "16:9"}
-
-
-@pytest.fixture
-async def sim() -> AsyncIterator[KieSimulator]:
-    async with fast_simulator(hmac_key=HMAC_KEY) as simulator:
-        yield simulator
-
-
-@pytest.fixture
-async def client(sim: KieSimulator) -> AsyncIterator[KieClient]:
-    async with aiohttp.ClientSession() as session:
-        yield KieClient(session, sim.base_url)
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    async with Receiver() as server:
-        yield server
 
 
 def is_terminal(data: dict[str, Any]) -> bool:
