@@ -12,7 +12,7 @@ from trt.domain.catalog import Catalog
 from trt.domain.errors import TrtError
 from trt.domain.jobs import FailReason, JobStatus
 from trt.domain.money import format_rub
-from trt.services.lifecycle_ports import MediaUnavailable
+from trt.services.ports import MediaUnavailable
 
 TELEGRAM_DOWNLOAD_LIMIT = 20 * 1024 * 1024
 

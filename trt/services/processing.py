@@ -39,9 +39,8 @@ from trt.kie import (
     callback_url,
 )
 from trt.services.crashpoints import CrashPoints
-from trt.services.lifecycle_ports import JobNotifier, MediaSource, MediaUnavailable
 from trt.services.metrics import Metrics
-from trt.services.ports import Clock
+from trt.services.ports import Clock, JobNotifier, MediaSource, MediaUnavailable
 from trt.services.settlement import Failure, Settlement
 from trt.storage import jobs, users
 from trt.storage.database import Database
