@@ -1,12 +1,17 @@
-"""Fixtures shared by the KIE simulator tests: a fast simulator signing its callbacks, a plain
-HTTP client for it, and a receiver for callbacks. A test module may override any of them."""
+"""Fixtures shared by the sandbox tests: a fast KIE simulator signing its callbacks, a plain
+HTTP client for it, a callback receiver, a Bot API emulator and a real aiogram Bot talking to
+it. A test module may override any of them."""
 
 from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
+from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
 
 from tests.sandbox.test_kie_support import HMAC_KEY, KieClient, Receiver, fast_simulator
+from trt.sandbox.botapi import BotApiEmulator
 from trt.sandbox.kie import KieSimulator
 
 
@@ -26,3 +31,16 @@ async def client(sim: KieSimulator) -> AsyncIterator[KieClient]:
 async def receiver() -> AsyncIterator[Receiver]:
     async with Receiver() as server:
         yield server
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[BotApiEmulator]:
+    async with BotApiEmulator() as api:
+        yield api
+
+
+@pytest.fixture
+async def bot(emulator: BotApiEmulator) -> AsyncIterator[Bot]:
+    session = AiohttpSession(api=TelegramAPIServer.from_base(emulator.base_url))
+    async with Bot(emulator.token, session=session) as client:
+        yield client

@@ -9,8 +9,6 @@ from typing import Any
 import aiohttp
 import pytest
 from aiogram import Bot
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import (
     BufferedInputFile,
     InlineKeyboardButton,
@@ -20,19 +18,6 @@ from aiogram.types import (
 
 from trt.sandbox.botapi import BotApiEmulator
 from trt.sandbox.botapi.imaging import solid_png
-
-
-@pytest.fixture
-async def emulator() -> AsyncIterator[BotApiEmulator]:
-    async with BotApiEmulator() as api:
-        yield api
-
-
-@pytest.fixture
-async def bot(emulator: BotApiEmulator) -> AsyncIterator[Bot]:
-    session = AiohttpSession(api=TelegramAPIServer.from_base(emulator.base_url))
-    async with Bot(emulator.token, session=session) as client:
-        yield client
 
 
 @pytest.fixture

@@ -9,8 +9,6 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 from aiogram import Bot
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramBadRequest, TelegramEntityTooLarge
 from aiogram.types import BufferedInputFile
 from aiohttp import web
@@ -27,13 +25,6 @@ async def emulator() -> AsyncIterator[BotApiEmulator]:
     async with BotApiEmulator() as api:
         api.user(user_id=42)
         yield api
-
-
-@pytest.fixture
-async def bot(emulator: BotApiEmulator) -> AsyncIterator[Bot]:
-    session = AiohttpSession(api=TelegramAPIServer.from_base(emulator.base_url))
-    async with Bot(emulator.token, session=session) as client:
-        yield client
 
 
 @pytest.fixture

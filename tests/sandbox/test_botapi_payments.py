@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 from aiogram import Bot
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import LabeledPrice, Message, Update
 
@@ -16,19 +13,6 @@ from trt.sandbox.botapi import BotApiEmulator, UserDriver
 from trt.sandbox.botapi.checkout import PaymentOutcome
 
 STARS = [LabeledPrice(label="100 ⭐", amount=100)]
-
-
-@pytest.fixture
-async def emulator() -> AsyncIterator[BotApiEmulator]:
-    async with BotApiEmulator() as api:
-        yield api
-
-
-@pytest.fixture
-async def bot(emulator: BotApiEmulator) -> AsyncIterator[Bot]:
-    session = AiohttpSession(api=TelegramAPIServer.from_base(emulator.base_url))
-    async with Bot(emulator.token, session=session) as client:
-        yield client
 
 
 async def next_updates(bot: Bot, offset: int | None = None) -> list[Update]:

@@ -21,12 +21,6 @@ CONFLICT = (
 )
 
 
-@pytest.fixture
-async def emulator() -> AsyncIterator[BotApiEmulator]:
-    async with BotApiEmulator() as api:
-        yield api
-
-
 def make_bot(emulator: BotApiEmulator) -> Bot:
     return Bot(
         emulator.token, session=AiohttpSession(api=TelegramAPIServer.from_base(emulator.base_url))
