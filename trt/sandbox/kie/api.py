@@ -71,7 +71,7 @@ class KieApi:
 
     async def credit(self, request: web.Request) -> web.Response:
         self._sim.counters.credit_queries += 1
-        balance = self._sim.credits
+        balance = float(self._sim.credits)  # an int may have been set from Python
         return ok(int(balance) if balance.is_integer() else balance)
 
     async def _create(
