@@ -109,6 +109,22 @@ async def seed_0007(conn: AsyncConnection) -> None:
         await conn.execute(sa.text(statement))
 
 
+async def seed_0008(conn: AsyncConnection) -> None:
+    statements = [
+        "INSERT INTO payment_orders (user_id, method, currency, amount, credit, status, payload,"
+        " external_id, confirmation_url, created_at, updated_at) VALUES (501, 'yookassa', 'RUB',"
+        " 50000, 50000, 'pending', 'topup:501:yk1', '2d8f1c3a-000f-5000-8000-1b2c3d4e5f60',"
+        f" 'http://127.0.0.1/pay', '{NOW}', '{NOW}')",
+        "INSERT INTO payment_orders (user_id, method, currency, amount, credit, status, payload,"
+        " receipt_file_id, receipt_kind, created_at, updated_at) VALUES (501, 'manual', 'RUB',"
+        f" 30000, 30000, 'pending', 'topup:501:m1', 'file-1', 'photo', '{NOW}', '{NOW}')",
+        "INSERT INTO model_overrides (model_id, enabled, price_kopecks, updated_by, updated_at)"
+        f" VALUES ('z-image', false, 1500, 777, '{NOW}')",
+    ]
+    for statement in statements:
+        await conn.execute(sa.text(statement))
+
+
 SEEDS: dict[str, Seed] = {
     "0001": seed_0001,
     "0002": seed_0002,
@@ -117,6 +133,7 @@ SEEDS: dict[str, Seed] = {
     "0005": seed_0005,
     "0006": seed_0006,
     "0007": seed_0007,
+    "0008": seed_0008,
 }
 
 # The rows each seed wrote, read back by key columns; compared before and after later steps.
@@ -145,6 +162,9 @@ WATCHED = {
     "broadcast_recipients": (
         "SELECT broadcast_id, user_id, status FROM broadcast_recipients"
         " ORDER BY broadcast_id, user_id"
+    ),
+    "model_overrides": (
+        "SELECT model_id, enabled, price_kopecks, updated_by FROM model_overrides ORDER BY model_id"
     ),
 }
 

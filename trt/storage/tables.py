@@ -211,9 +211,17 @@ payment_orders = sa.Table(
     sa.Column("updated_at", UtcDateTime, nullable=False),
     sa.Column("paid_at", UtcDateTime),
     sa.Column("refunded_at", UtcDateTime),
+    sa.Column("external_id", sa.String(64)),  # the YooKassa payment id
+    sa.Column("confirmation_url", sa.String(2048)),
+    sa.Column("receipt_file_id", sa.String(255)),  # a manual transfer's receipt (photo or PDF)
+    sa.Column("receipt_kind", sa.String(16)),
+    sa.Column("decided_by", sa.BigInteger),  # the admin who approved or rejected it
+    sa.Column("decided_at", UtcDateTime),
     sa.CheckConstraint("amount > 0", name="amount_positive"),
     sa.CheckConstraint("credit > 0", name="credit_positive"),
     sa.Index("ix_payment_orders_user_id_id", "user_id", "id"),
+    sa.Index("ix_payment_orders_external_id", "external_id", unique=True),
+    sa.Index("ix_payment_orders_status", "status", "method"),
 )
 
 # Promo codes: `uses` only grows through a guarded UPDATE (uses < max_uses) in the transaction
@@ -271,5 +279,18 @@ broadcast_recipients = sa.Table(
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("lease_until", UtcDateTime),
     sa.Column("sent_at", UtcDateTime),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
     sa.Index("ix_broadcast_recipients_status", "broadcast_id", "status"),
+)
+
+# An operator's changes to the catalog: a model switched off, or a fixed price for it.
+model_overrides = sa.Table(
+    "model_overrides",
+    metadata,
+    sa.Column("model_id", sa.String(100), primary_key=True),
+    sa.Column("enabled", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("price_kopecks", sa.BigInteger),  # a fixed price for every option, or None
+    sa.Column("updated_by", sa.BigInteger, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.CheckConstraint("price_kopecks IS NULL OR price_kopecks >= 0", name="price_not_negative"),
 )
