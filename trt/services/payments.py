@@ -22,12 +22,10 @@ from enum import StrEnum
 from typing import Protocol
 
 import structlog
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from trt.domain.errors import InvalidAmount, StaleButtonError
 from trt.domain.ledger import (
     EntryKind,
-    referral_bonus_key,
     telegram_charge_key,
     telegram_refund_key,
 )
@@ -45,6 +43,7 @@ from trt.domain.payments import (
 )
 from trt.services.metrics import Metrics
 from trt.services.ports import Clock
+from trt.services.topups import ReferralReward, credit_topup
 from trt.storage import ledger, payments, users
 from trt.storage.database import Database
 
@@ -72,13 +71,6 @@ class StarsOffer:
     custom_min: int
     custom_max: int
     rub_per_star: Decimal
-
-
-@dataclass(frozen=True, slots=True)
-class ReferralReward:
-    inviter_id: int
-    amount: Kopecks
-    language: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,26 +184,26 @@ class Payments:
                 if not moved and order.telegram_payment_charge_id != telegram_charge_id:
                     log.warning("payment.extra_charge", order_id=order.id, status=order.status)
             credit = self._credit_for(order, currency=currency, total_amount=total_amount)
-            result = await ledger.post(
+            done = await credit_topup(
                 tx,
                 user_id=payer,
-                kind=EntryKind.TOPUP,
                 amount=credit,
                 key=telegram_charge_key(telegram_charge_id),
-                now=now,
                 reference=f"order:{order.id}" if order else None,
+                referral_bonus=self._bonus,
+                now=now,
             )
-            reward = None if result.duplicate else await self._reward_inviter(tx, payer)
-            balance = await ledger.get_balance(tx, payer)
-        if not result.duplicate:
+        if not done.duplicate:
             self._metrics.ledger_kopecks.labels(EntryKind.TOPUP.value).inc(credit)
-        log.info("payment.completed", credited=credit, duplicate=result.duplicate)
+        if done.reward is not None:
+            self._metrics.ledger_kopecks.labels(EntryKind.BONUS.value).inc(done.reward.amount)
+        log.info("payment.completed", credited=credit, duplicate=done.duplicate)
         return Completion(
-            duplicate=result.duplicate,
+            duplicate=done.duplicate,
             stars=total_amount,
-            credited=Kopecks(result.entry.available_delta),
-            balance=balance.available,
-            reward=reward,
+            credited=done.credited,
+            balance=done.balance,
+            reward=done.reward,
         )
 
     async def refund(self, *, reference: str, force: bool) -> RefundOutcome:
@@ -316,31 +308,6 @@ class Payments:
             return order.credit
         log.error("payment.unmatched", order_id=order and order.id, amount=total_amount)
         return stars_to_kopecks(total_amount, self.offer.rub_per_star)
-
-    async def _reward_inviter(self, tx: AsyncConnection, invitee_id: int) -> ReferralReward | None:
-        """The inviter's bonus for the invitee's first top-up; the key pays it once ever."""
-        inviter_id = await payments.referrer_of(tx, invitee_id)
-        if inviter_id is None or self._bonus <= 0:
-            return None
-        result = await ledger.post(
-            tx,
-            user_id=inviter_id,
-            kind=EntryKind.BONUS,
-            amount=self._bonus,
-            key=referral_bonus_key(invitee_id),
-            now=self._clock.now(),
-            reference=f"referral:{invitee_id}",
-        )
-        if result.duplicate:
-            return None
-        self._metrics.ledger_kopecks.labels(EntryKind.BONUS.value).inc(self._bonus)
-        inviter = await users.get_user(tx, inviter_id)
-        log.info("referral.rewarded", inviter_id=inviter_id, amount=self._bonus)
-        return ReferralReward(
-            inviter_id=inviter_id,
-            amount=self._bonus,
-            language=inviter.language if inviter else None,
-        )
 
 
 def _refund_blocker(order: PaymentOrder, *, available: int, force: bool) -> RefundOutcome | None:

@@ -57,6 +57,7 @@ users = sa.Table(
     sa.Column("is_banned", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("is_active", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.Column("referrer_id", sa.BigInteger, sa.ForeignKey("users.id")),
+    sa.Column("receipt_contact", sa.String(254)),  # email or phone for 54-FZ receipts
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("last_seen_at", UtcDateTime, nullable=False),
 )

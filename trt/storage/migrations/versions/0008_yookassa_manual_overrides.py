@@ -19,6 +19,8 @@ Ts = sa.DateTime(timezone=True)
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("users") as batch:
+        batch.add_column(sa.Column("receipt_contact", sa.String(254)))  # email or phone, 54-FZ
     with op.batch_alter_table("payment_orders") as batch:
         batch.add_column(sa.Column("external_id", sa.String(64)))  # the YooKassa payment id
         batch.add_column(sa.Column("confirmation_url", sa.String(2048)))
