@@ -39,6 +39,7 @@ from tests.e2e.conftest import CALLBACK_SECRET, running_stack  # noqa: E402
 from tests.security.callback_bodies import (  # noqa: E402
     FUZZ_HMAC_KEY,
     FUZZ_SETTINGS,
+    READS,
     BodyFactory,
     HealthSampler,
     differences,
@@ -113,7 +114,7 @@ async def run(args: argparse.Namespace) -> bool:
         known = await prepare_jobs(stack)
         before = await snapshot(stack.db)
         queries = stack.kie.stats().record_queries
-        outgoing = sum(1 for c in stack.telegram.calls() if c.method not in ("getUpdates", "getMe"))
+        outgoing = sum(1 for c in stack.telegram.calls() if c.method not in READS)
         factory = BodyFactory(
             known, callback_secret=CALLBACK_SECRET, hmac_key=FUZZ_HMAC_KEY, seed=args.seed
         )
@@ -126,9 +127,7 @@ async def run(args: argparse.Namespace) -> bool:
         after = await snapshot(stack.db)
         changed = differences(before, after)
         queries_after = stack.kie.stats().record_queries
-        outgoing_after = sum(
-            1 for c in stack.telegram.calls() if c.method not in ("getUpdates", "getMe")
-        )
+        outgoing_after = sum(1 for c in stack.telegram.calls() if c.method not in READS)
         baseline = await health_baseline(
             stack.base_url, result.total, args.concurrency, args.time_limit
         )

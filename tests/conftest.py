@@ -106,6 +106,13 @@ def pg_url() -> Iterator[str]:
     drop_pg_database(name)
 
 
+@pytest.fixture
+def clean_pg_url(pg_url: str) -> str:
+    """The shared PostgreSQL database, emptied: for tests that need PostgreSQL itself."""
+    asyncio.run(_truncate_all(pg_url))
+    return pg_url
+
+
 @pytest.fixture(params=[e for e in ("sqlite", "postgres") if e in ENGINES])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":

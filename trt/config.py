@@ -11,11 +11,13 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from trt.domain.payments import parse_packages, rubles_to_kopecks
+from trt.domain.yookassa import PAYMENT_MODES, PAYMENT_SUBJECT, parse_rub_packages
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./trt.sqlite3"
 TELEGRAM_CLOUD_API = "https://api.telegram.org"
 KIE_API = "https://api.kie.ai"
 KIE_UPLOAD_API = "https://kieai.redpandaai.co"
+YOOKASSA_API = "https://api.yookassa.ru/v3"
 
 
 class ConfigError(Exception):
@@ -36,6 +38,10 @@ class Settings(BaseSettings):
     host: str = "0.0.0.0"  # noqa: S104 - a server process; operators narrow it with HOST
     port: int = Field(default=8080, ge=0, le=65535)
     telegram_api_base: str = TELEGRAM_CLOUD_API
+    # Results sent with allow_paid_broadcast (0.1 Star a message, up to 1000/s instead of ~30/s).
+    telegram_paid_broadcast: bool = False
+    # False: answer HTTP only (callbacks, webhook); jobs, deliveries and leadership run elsewhere.
+    run_workers: bool = True
     kie_api_base: str = KIE_API
     kie_upload_base: str = KIE_UPLOAD_API
     kie_webhook_hmac_key: SecretStr | None = None
@@ -49,10 +55,12 @@ class Settings(BaseSettings):
     rub_per_usd: Decimal = Field(default=Decimal("95"), gt=0)
     price_markup: Decimal = Field(default=Decimal("2.0"), ge=1)
     free_daily_quota: int = Field(default=5, ge=0)
+    generation_starts_per_minute: int = Field(default=10, ge=0)  # per user; 0: no limit
     check_min_delay: float = Field(default=2.5, gt=0)
     check_max_delay: float = Field(default=30.0, gt=0)
     check_expected_scale: float = Field(default=1.0, gt=0)
     reconcile_lease_seconds: float = Field(default=60.0, gt=0)
+    database_start_wait: float = Field(default=60.0, ge=0)  # seconds; PostgreSQL only
     test_crash_at: str | None = None  # recovery tests only: crash points to die at
 
     # Money in: Stars packages ("stars:rubles,…"), the custom amount's rate and limits, and the
@@ -65,6 +73,29 @@ class Settings(BaseSettings):
     # Operator: alert the admins when the KIE account holds fewer credits than this.
     kie_low_balance_credits: Decimal = Field(default=Decimal("1000"), ge=0)
     kie_balance_check_seconds: float = Field(default=300.0, gt=0)
+    # Optional error reporting: Sentry starts (after the port opens) when the DSN is set.
+    sentry_dsn: SecretStr | None = None
+    sentry_environment: str = Field(default="production", min_length=1, max_length=64)
+    # Manual bank transfers, approved by an admin from the receipt: on when the details are set.
+    manual_topup_details: str | None = None  # card / account details shown to the user
+    manual_topup_min_rub: Decimal = Field(default=Decimal("100"), gt=0)
+    manual_topup_max_rub: Decimal = Field(default=Decimal("100000"), gt=0)
+    # An unpaid Stars invoice's order, or a manual one still without a receipt, expires after this.
+    payment_order_ttl_hours: float = Field(default=24.0, gt=0)
+    # Card / SBP top-ups through YooKassa: on when both the shop id and the secret key are set.
+    # The receipt fields (54-FZ) are the accountant's choice.
+    yookassa_shop_id: str | None = None
+    yookassa_secret_key: SecretStr | None = None
+    yookassa_api_base: str = YOOKASSA_API
+    yookassa_return_url: str | None = None  # unset: back to the bot's t.me link
+    yookassa_vat_code: int = Field(default=1, ge=1, le=12)
+    yookassa_payment_mode: str = "full_prepayment"
+    yookassa_payment_subject: str = "payment"
+    yookassa_tax_system_code: int | None = Field(default=None, ge=1, le=6)
+    yookassa_packages: str = "100,300,500,1000"
+    yookassa_min_rub: Decimal = Field(default=Decimal("50"), gt=0)
+    yookassa_max_rub: Decimal = Field(default=Decimal("50000"), gt=0)
+    yookassa_check_seconds: float = Field(default=30.0, gt=0)
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -86,7 +117,7 @@ class Settings(BaseSettings):
         parse_packages(value)  # a ValueError here names the bad package
         return value
 
-    @field_validator("referral_bonus_rub")
+    @field_validator("referral_bonus_rub", "manual_topup_min_rub", "manual_topup_max_rub")
     @classmethod
     def _whole_kopecks(cls, value: Decimal) -> Decimal:
         rubles_to_kopecks(str(value))
@@ -97,6 +128,54 @@ class Settings(BaseSettings):
         if self.stars_custom_min > self.stars_custom_max:
             raise ValueError("STARS_CUSTOM_MIN must not exceed STARS_CUSTOM_MAX")
         return self
+
+    @model_validator(mode="after")
+    def _manual_range(self) -> "Settings":
+        if self.manual_topup_min_rub > self.manual_topup_max_rub:
+            raise ValueError("MANUAL_TOPUP_MIN_RUB must not exceed MANUAL_TOPUP_MAX_RUB")
+        return self
+
+    @field_validator("yookassa_packages")
+    @classmethod
+    def _check_yookassa_packages(cls, value: str) -> str:
+        parse_rub_packages(value)  # a ValueError here names the bad package
+        return value
+
+    @field_validator("yookassa_min_rub", "yookassa_max_rub")
+    @classmethod
+    def _yookassa_whole_kopecks(cls, value: Decimal) -> Decimal:
+        rubles_to_kopecks(str(value))
+        return value
+
+    @field_validator("yookassa_payment_mode")
+    @classmethod
+    def _check_payment_mode(cls, value: str) -> str:
+        if value not in PAYMENT_MODES:
+            raise ValueError(f"one of {', '.join(sorted(PAYMENT_MODES))}")
+        return value
+
+    @field_validator("yookassa_payment_subject")
+    @classmethod
+    def _check_payment_subject(cls, value: str) -> str:
+        if not PAYMENT_SUBJECT.fullmatch(value):
+            raise ValueError("a YooKassa payment_subject such as payment, service or commodity")
+        return value
+
+    @field_validator("yookassa_api_base")
+    @classmethod
+    def _strip_yookassa_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _yookassa_range(self) -> "Settings":
+        if self.yookassa_min_rub > self.yookassa_max_rub:
+            raise ValueError("YOOKASSA_MIN_RUB must not exceed YOOKASSA_MAX_RUB")
+        return self
+
+    @property
+    def yookassa_enabled(self) -> bool:
+        secret = self.yookassa_secret_key
+        return bool(self.yookassa_shop_id) and bool(secret and secret.get_secret_value())
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -126,6 +205,7 @@ class Settings(BaseSettings):
             self.kie_webhook_hmac_key,
             self.webhook_secret,
             self.callback_secret,
+            self.yookassa_secret_key,
         ]
         return [s.get_secret_value() for s in secrets if s is not None and s.get_secret_value()]
 

@@ -28,7 +28,7 @@ from trt.domain.errors import TrtError
 from trt.domain.inputs import ProblemCode
 from trt.domain.jobs import FailReason, JobStatus
 from trt.domain.ledger import EntryKind
-from trt.domain.payments import CheckoutRefusal, OrderStatus, PromoRefusal
+from trt.domain.payments import CheckoutRefusal, OrderStatus, PaymentMethod, PromoRefusal
 from trt.services.history import ResendOutcome
 
 BOT = Path(trt.bot.__file__).parent
@@ -45,8 +45,15 @@ EXPANSIONS: dict[str, list[str]] = {
     "history-status-": [status.value for status in JobStatus],
     "job-failed-": [reason.value for reason in FailReason],
     "language-name-": list(LANGUAGES),
-    # The payments list shows settled orders only (Payments.history).
-    "payment-status-": [OrderStatus.PAID.value, OrderStatus.REFUNDED.value],
+    # The payments list shows decided orders and transfers in review (Payments.history).
+    "payment-status-": [
+        OrderStatus.PAID.value,
+        OrderStatus.REFUNDED.value,
+        OrderStatus.REJECTED.value,
+        OrderStatus.PENDING.value,
+    ],
+    # Stars orders have their own line; every other method is named.
+    "payment-method-": [m.value for m in PaymentMethod if m is not PaymentMethod.STARS],
     "precheckout-": [refusal.value for refusal in CheckoutRefusal],
     "promo-": [refusal.value for refusal in PromoRefusal],
     "problem-": [code.value for code in ProblemCode],

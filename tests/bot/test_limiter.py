@@ -12,6 +12,7 @@ import pytest
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import TelegramRetryAfter
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -172,3 +173,69 @@ async def test_a_burst_to_one_chat_stays_within_telegrams_limits(
 
     assert strict_telegram.too_many_requests == 0
     assert len(strict_telegram.sent("sendMessage")) == 4
+
+
+async def test_the_default_overall_limit_sends_to_many_chats_without_a_429(
+    strict_telegram: BotApiEmulator,
+) -> None:
+    """The defaults (29/s, a burst of 10) against Telegram's 30/s, concurrent senders as the
+    delivery worker has them: never a 429, and never faster than the set rate."""
+    chats = list(range(1001, 1081))
+    for chat_id in chats:
+        strict_telegram.user(user_id=chat_id)
+    limits = SendLimiter()
+    session = AiohttpSession(api=TelegramAPIServer.from_base(strict_telegram.base_url))
+    loop = asyncio.get_running_loop()
+    async with Bot(strict_telegram.token, session=session) as bot:
+
+        async def send(chat_id: int) -> None:
+            await limits.acquire(chat_id)
+            await bot.send_message(chat_id, "news")
+
+        started = loop.time()
+        async with asyncio.timeout(10):
+            await asyncio.gather(*(send(chat_id) for chat_id in chats))
+        elapsed = loop.time() - started
+
+    assert strict_telegram.too_many_requests == 0
+    assert len(strict_telegram.sent("sendMessage")) == len(chats)
+    assert elapsed >= (len(chats) - 10) / 29 - 0.01
+
+
+async def test_paid_sends_take_from_their_own_overall_bucket(time: FakeTime) -> None:
+    limits = limiter(time, overall_rate=2.0, overall_burst=2, paid_rate=100.0, paid_burst=50)
+    chats = list(range(1, 41))
+
+    for chat_id in chats:
+        await limits.acquire(chat_id, paid=True)
+    assert time.now == 100.0  # 40 paid sends within the paid burst: nobody waited
+
+    times = await send_times(limits, time, [41, 42, 43])  # the free bucket was left untouched
+    assert times == [0, 0, 0.5]
+
+
+async def test_paid_sends_keep_the_per_chat_limit(time: FakeTime) -> None:
+    limits = limiter(time, per_chat_rate=1.0, per_chat_burst=1, paid_rate=1000.0)
+
+    await limits.acquire(7, paid=True)
+    await limits.acquire(7, paid=True)
+
+    assert time.now == 101.0
+
+
+async def test_the_emulator_lets_paid_broadcasts_past_the_free_overall_limit(
+    strict_telegram: BotApiEmulator,
+) -> None:
+    chats = list(range(2001, 2061))
+    for chat_id in chats:
+        strict_telegram.user(user_id=chat_id)
+    session = AiohttpSession(api=TelegramAPIServer.from_base(strict_telegram.base_url))
+    async with Bot(strict_telegram.token, session=session) as bot:
+        await asyncio.gather(
+            *(bot.send_message(chat_id, "paid", allow_paid_broadcast=True) for chat_id in chats)
+        )
+        with pytest.raises(TelegramRetryAfter):  # the free limit still holds for the rest
+            await asyncio.gather(*(bot.send_message(chat_id, "free") for chat_id in chats[:31]))
+
+    assert strict_telegram.limiter.paid_messages == 60
+    assert len(strict_telegram.sent("sendMessage")) >= 60 + 30

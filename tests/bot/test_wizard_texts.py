@@ -134,6 +134,9 @@ def test_every_problem_code_has_a_text(language: str, code: ProblemCode) -> None
         "accepted": "image/png",
         "size": 5,
         "max_bytes": 4,
+        "line": 2,
+        "name": "Bob",
+        "speakers": "Brian, Bella",
     }
     if code is ProblemCode.COMBINATION_NOT_ALLOWED:
         params = {"image_size": "square_hd"}

@@ -177,7 +177,7 @@ def test_the_demo_file_is_valid() -> None:
     [
         ("slug", "has space", "slug"),
         ("slug", "x" * 41, "slug"),
-        ("family", "runway", "family"),
+        ("family", "luma", "family"),
         ("fields.1.default", "7", "not an option"),
         ("fields.0.max_length", _DELETE, "max_length"),
         ("fields.0.default", "x", "required field takes no default"),

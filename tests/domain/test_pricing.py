@@ -22,7 +22,13 @@ def _finite_domain(model: ModelSpec, name: str) -> tuple[Any, ...]:
         return (False, True)
     if field.type is FieldType.TEXT:
         lengths = {1, 999, 1000, 1001, 2500, field.max_length or 1}
-        return tuple("x" * n for n in sorted(lengths) if n <= (field.max_length or 1))
+        # A dialogue's line starts with a voice's name: "Brian: xx…", as long as the others.
+        speaker = f"{field.speakers[0].name}: " if field.speakers else ""
+        return tuple(
+            speaker + "x" * (n - len(speaker))
+            for n in sorted(lengths)
+            if len(speaker) < n <= (field.max_length or 1)
+        )
     domain = field.domain()
     assert domain is not None, f"{model.id}.{name} is priced but not enumerable"
     return tuple(int(v) for v in domain) if field.type is FieldType.INT else domain

@@ -9,6 +9,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -90,3 +92,26 @@ class TrtProcess:
     def stop(self) -> None:
         self.kill(signal.SIGTERM)
         self._log.close()
+
+
+@contextmanager
+def sandbox_process(workdir: Path, *extra_args: str) -> Iterator[str]:
+    """`trt sandbox` as a real process; yields the web chat's base URL once the bot is active."""
+    chat_port, kie_port = free_port(), free_port()
+    process = TrtProcess(workdir, {})
+    process.args = (
+        "sandbox",
+        "--port",
+        str(chat_port),
+        "--bot-port",
+        str(process.port),
+        "--kie-port",
+        str(kie_port),
+        *extra_args,
+    )
+    process.start()
+    try:
+        process.wait_for(lambda body: body["role"] == "active", timeout=30, what="sandbox bot")
+        yield f"http://127.0.0.1:{chat_port}"
+    finally:
+        process.stop()

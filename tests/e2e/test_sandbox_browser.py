@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.drivers.process import TrtProcess, free_port, get_json
+from tests.drivers.process import get_json, sandbox_process
 from tests.sandbox.test_chat_page_browser import CHROMEDRIVER, CHROMIUM, require_browser
 
 SCREENSHOT = Path("/tmp/trt_sandbox_chat.png")
@@ -18,25 +18,8 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def sandbox(tmp_path: Path) -> Iterator[str]:
-    chat_port, kie_port = free_port(), free_port()
-    process = TrtProcess(tmp_path, {})
-    process.args = (
-        "sandbox",
-        "--port",
-        str(chat_port),
-        "--bot-port",
-        str(process.port),
-        "--kie-port",
-        str(kie_port),
-        "--kie-latency",
-        "0.5",
-    )
-    process.start()
-    try:
-        process.wait_for(lambda body: body["role"] == "active", timeout=30, what="sandbox bot")
-        yield f"http://127.0.0.1:{chat_port}"
-    finally:
-        process.stop()
+    with sandbox_process(tmp_path, "--kie-latency", "0.5") as chat_url:
+        yield chat_url
 
 
 def drive(url: str) -> tuple[str, str]:

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Awaitable
 import pytest
 
 from tests.drivers.process import free_port
-from tests.e2e.conftest import KIE_KEY, Stack
+from tests.e2e.conftest import KIE_KEY, Stack, running_stack
 from trt.app import serve
 from trt.app.parts import Parts
 from trt.config import load_settings
@@ -378,3 +378,24 @@ async def test_the_wizard_survives_a_restart(restartable: Restartable) -> None:
     summary = await summary_after(user, user.send_photo(solid_png(8, 8)))
     assert "• Prompt: a red apple" in summary.text
     assert summary.message_id > step.message_id
+
+
+async def test_too_many_starts_in_a_minute_are_refused_and_the_wizard_stays(db_url: str) -> None:
+    async with running_stack(db_url, generation_starts_per_minute=2) as stack:
+        user = stack.telegram.user(user_id=6021, language_code="en")
+        await user.send_command("/start")  # registers the user
+        await user.wait_for(lambda m: m.from_bot)
+        for _ in range(2):
+            await stack.parts.generation.start(
+                user_id=6021, chat_id=6021, model_id="z-image", values={"prompt": "p"}
+            )
+        await open_wizard(user, "z-image")
+        await summary_after(user, user.send_text("a third cat"))
+        await user.click("✅ Confirm")
+
+        refusal = await user.wait_for(lambda m: m.text.startswith("⏳ Too many generations"))
+        assert refusal.text.endswith(" s.")
+        assert "⬅️ To the summary" in labels(refusal)
+        assert len(await jobs_of(stack.db, 6021)) == 2
+        summary = await summary_after(user, user.click("⬅️ To the summary"))
+        assert "✅ Confirm" in labels(summary)

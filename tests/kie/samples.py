@@ -166,6 +166,30 @@ ALEPH_CALLBACK = {
 ALEPH_CALLBACK_FAIL = {"code": 400, "msg": "flagged", "data": None, "taskId": "aleph-failed"}
 
 
+FLUX_KONTEXT_CALLBACK = {
+    "code": 200,
+    "msg": "BFL image generated successfully.",
+    "data": {
+        "taskId": "task12345",
+        "info": {"originImageUrl": "https://x/o.png", "resultImageUrl": "https://x/r.png"},
+    },
+}
+GPT4O_CALLBACK = {
+    "code": 200,
+    "msg": "success",
+    "data": {"taskId": "task4o", "info": {"result_urls": ["https://example.com/result/1.png"]}},
+}
+MJ_CALLBACK = {
+    "code": 200,
+    "msg": "success",
+    "data": {
+        "taskId": "mj_task_12345",
+        "promptJson": '{"prompt":"cat"}',
+        "resultUrls": [f"https://x/mj_result{n}.png" for n in range(1, 5)],
+    },
+}
+
+
 def veo_record(flag: object, response: object = None, **extra: object) -> dict[str, object]:
     record: dict[str, object] = {
         "taskId": "veo_task_abcdef123456",

@@ -1,6 +1,6 @@
 """Fixtures shared by the sandbox tests: a fast KIE simulator signing its callbacks, a plain
 HTTP client for it, a callback receiver, a Bot API emulator and a real aiogram Bot talking to
-it. A test module may override any of them."""
+it, and a YooKassa simulator notifying the receiver. A test module may override any of them."""
 
 from collections.abc import AsyncIterator
 
@@ -11,8 +11,12 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 
 from tests.sandbox.test_kie_support import HMAC_KEY, KieClient, Receiver, fast_simulator
+from tests.sandbox.test_yookassa_api import SECRET, SHOP
 from trt.sandbox.botapi import BotApiEmulator
 from trt.sandbox.kie import KieSimulator
+from trt.sandbox.yookassa import NotificationPolicy, YooKassaSimulator
+
+FAST_NOTIFICATIONS = NotificationPolicy(timeout=2.0, attempts=3, retry_delay=0.05)
 
 
 @pytest.fixture
@@ -31,6 +35,17 @@ async def client(sim: KieSimulator) -> AsyncIterator[KieClient]:
 async def receiver() -> AsyncIterator[Receiver]:
     async with Receiver() as server:
         yield server
+
+
+@pytest.fixture
+async def yookassa(receiver: Receiver) -> AsyncIterator[YooKassaSimulator]:
+    async with YooKassaSimulator(
+        shop_id=SHOP,
+        secret_key=SECRET,
+        notification_url=receiver.url("/payments/yookassa"),
+        policy=FAST_NOTIFICATIONS,
+    ) as simulator:
+        yield simulator
 
 
 @pytest.fixture

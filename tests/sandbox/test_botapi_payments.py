@@ -151,3 +151,32 @@ async def test_payload_over_128_bytes_is_refused(emulator: BotApiEmulator, bot: 
     emulator.user(user_id=36)
     with pytest.raises(TelegramBadRequest, match="INVOICE_PAYLOAD_INVALID"):
         await bot.send_invoice(36, "T", "D", "я" * 65, "XTR", STARS)
+
+
+async def test_star_transactions_list_payments_and_refunds_oldest_first(
+    emulator: BotApiEmulator, bot: Bot
+) -> None:
+    user = emulator.user(user_id=32, first_name="Payer")
+    charges = []
+    for payload in ("topup:32:a", "topup:32:b"):
+        invoice = await bot.send_invoice(32, "Stars", "Пополнение", payload, "XTR", STARS)
+        outcome, _ = await pay_and_answer(bot, user, invoice, ok=True)
+        charges.append(outcome.telegram_payment_charge_id)
+        emulator.ctx.updates.drop_pending()  # as if the bot had confirmed them
+    assert await bot.refund_star_payment(32, charges[0] or "")
+
+    listed = (await bot.get_star_transactions()).transactions
+    assert [(t.id, t.amount) for t in listed] == [
+        (charges[0], 100),
+        (charges[1], 100),
+        (charges[0], 100),
+    ]
+    first, refund = listed[0], listed[2]
+    assert first.source is not None
+    assert first.receiver is None
+    assert (first.source.type, first.source.user.id) == ("user", 32)  # type: ignore[union-attr]
+    assert first.source.invoice_payload == "topup:32:a"  # type: ignore[union-attr]
+    assert refund.source is None
+    assert refund.receiver is not None
+    tail = (await bot.get_star_transactions(offset=1, limit=1)).transactions
+    assert [t.id for t in tail] == [charges[1]]

@@ -81,10 +81,13 @@ async def running_bot() -> AsyncIterator[BotApiEmulator]:
 
 
 def drive_page(url: str) -> tuple[str, str]:
-    """Type /start, read the reply, press its button, read the edit (runs in a thread)."""
+    """Type /start, read the reply, press its button, read the edit, send a two-line message
+    (runs in a thread)."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
 
@@ -121,6 +124,15 @@ def drive_page(url: str) -> tuple[str, str]:
         )
         wait.until(ec.visibility_of_element_located((By.ID, "toast")))
         edited_text = driver.find_element(By.CSS_SELECTOR, ".from-bot .bubble .text").text
+        # Shift+Enter starts a new line of the same message; Enter sends it.
+        box.send_keys("Brian: hi")
+        ActionChains(driver).key_down(Keys.SHIFT).send_keys(Keys.ENTER).key_up(Keys.SHIFT).perform()
+        box.send_keys("Bella: hello", Keys.ENTER)
+        wait.until(
+            ec.text_to_be_present_in_element(
+                (By.CSS_SELECTOR, ".from-user:last-child .bubble .text"), "Bella: hello"
+            )
+        )
         driver.save_screenshot(str(SCREENSHOT))
         return first_text, edited_text
     finally:
@@ -137,6 +149,6 @@ async def test_person_chats_with_the_bot_in_the_browser(running_bot: BotApiEmula
     [message] = user.messages(from_bot=True)
     assert message.edited
     assert message.buttons == []
-    assert [m.text for m in user.messages(from_bot=False)] == ["/start"]
+    assert [m.text for m in user.messages(from_bot=False)] == ["/start", "Brian: hi\nBella: hello"]
     assert running_bot.sent("answerCallbackQuery")[-1].params["text"] == "Готово"
     assert SCREENSHOT.stat().st_size > 0

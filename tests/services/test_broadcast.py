@@ -1,8 +1,12 @@
 """Broadcasts end to end below the handlers: rows in a real database, the real aiogram Bot and
-the rate-limited sender talking to the Bot API emulator, on both engines."""
+the rate-limited sender talking to the Bot API emulator, on both engines. The sender's limiter
+runs on virtual time (its waits advance a counter), so Telegram's `retry_after` costs no real
+seconds; the database clock is moved by hand for the retries' delays."""
 
+import asyncio
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -15,10 +19,11 @@ from trt.bot.admin.telegram import TelegramAdminReports, TelegramBroadcastSender
 from trt.bot.limiter import SendLimiter
 from trt.bot.texts import load_translations
 from trt.sandbox.botapi import BotApiEmulator, UserDriver
-from trt.services.broadcast import Broadcasts
-from trt.storage import admin, users
+from trt.services.broadcast import LEASE, Broadcasts, RetryPolicy
+from trt.storage import admin, broadcasts, users
 from trt.storage.database import Database
 from trt.storage.tables import admin_audit, broadcast_recipients
+from trt.storage.tables import broadcasts as broadcasts_table
 from trt.storage.tables import users as users_table
 
 ADMIN = 900
@@ -28,11 +33,28 @@ BANNED = 2010
 
 
 @dataclass
+class VirtualTime:
+    """The limiter's monotonic clock; its sleeps move it instead of waiting."""
+
+    now: float = 0.0
+    slept: list[float] = field(default_factory=list)
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+        await asyncio.sleep(0)
+
+
+@dataclass
 class World:
     db: Database
     clock: ManualClock
     telegram: BotApiEmulator
     bot: Bot
+    time: VirtualTime
     limits: SendLimiter
     chats: dict[int, UserDriver]
 
@@ -44,6 +66,7 @@ class World:
             sender=TelegramBroadcastSender(bot=self.bot, limits=self.limits),
             reporter=TelegramAdminReports(bot=self.bot, translations=load_translations()),
             progress_every=0.0,
+            retry=RetryPolicy(max_attempts=4, base=timedelta(seconds=10)),
         )
 
     def received(self, user_id: int) -> list[str]:
@@ -64,8 +87,10 @@ async def world(db: Database, clock: ManualClock) -> AsyncIterator[World]:
             await admin.set_banned(tx, BANNED, True)
         for uid in BLOCKED:
             chats[uid].block_bot()
+        time = VirtualTime()
+        limits = SendLimiter(clock=time.clock, sleep=time.sleep)
         try:
-            yield World(db, clock, telegram, bot, SendLimiter(), chats)
+            yield World(db, clock, telegram, bot, time, limits, chats)
         finally:
             await bot.session.close()
 
@@ -124,6 +149,90 @@ async def test_a_photo_goes_with_its_caption(world: World) -> None:
     photos = world.telegram.sent("sendPhoto")
     assert len(photos) == len(USERS) - 1 - len(BLOCKED)
     assert world.received(2001) == ["Смотрите"]
+
+
+FLAKY_5XX = 2002  # two 502s, then fine
+FLAKY_429 = 2004  # 429 four times: beyond the sender's three tries, so once more later
+BROKEN = 2005  # 500 every time: gives up after the last attempt
+REJECTED = 2006  # Telegram refuses the message itself: failed at once, the user stays active
+NO_CHAT = 2100  # a user the emulator has no chat with: "chat not found", as good as blocked
+
+
+async def claim_and_die(world: World, limit: int) -> None:
+    """A worker that claimed rows and died before sending them."""
+    async with world.db.transaction() as tx:
+        await broadcasts.claim(tx, now=world.clock.now(), lease=LEASE, limit=limit)
+
+
+async def recipients(db: Database) -> dict[int, tuple[str, int]]:
+    async with db.read() as tx:
+        rows = await tx.execute(
+            sa.select(
+                broadcast_recipients.c.user_id,
+                broadcast_recipients.c.status,
+                broadcast_recipients.c.attempts,
+            )
+        )
+        return {row.user_id: (row.status, row.attempts) for row in rows}
+
+
+async def test_temporary_failures_are_retried_and_a_restart_messages_nobody_twice(
+    world: World,
+) -> None:
+    telegram = world.telegram
+    telegram.fail_next("sendMessage", 502, count=2, chat_id=FLAKY_5XX)
+    telegram.fail_next("sendMessage", 429, retry_after=2, count=4, chat_id=FLAKY_429)
+    telegram.fail_next("sendMessage", 500, count=50, chat_id=BROKEN)
+    telegram.fail_next(
+        "sendMessage", 400, "Bad Request: message is too long", count=50, chat_id=REJECTED
+    )
+    async with world.db.transaction() as tx:
+        await users.ensure_user(tx, user_id=NO_CHAT, now=world.clock.now())
+    started = await world.broadcasts().start(
+        admin_id=ADMIN, language="en", text="Big news", photo_file_id=None
+    )
+
+    assert await world.broadcasts().run_once(limit=3) == 3  # then the process "dies"
+    await claim_and_die(world, limit=2)  # and the next one dies between claiming and sending
+    worker = world.broadcasts()  # the restarted process
+    for _ in range(40):  # rounds of: send what is due, then let time pass
+        while await worker.run_once(limit=3):
+            pass
+        async with world.db.read() as tx:
+            current = await broadcasts.get(tx, started.id)
+        assert current is not None
+        if current.status == "done":
+            break
+        world.clock.advance(seconds=30)  # retries come due; the dead worker's lease runs out
+    else:
+        pytest.fail("the broadcast never finished")
+
+    got_it = set(USERS) - BLOCKED - {BANNED, BROKEN, REJECTED, NO_CHAT}
+    for uid in USERS:
+        assert world.received(uid) == (["Big news"] if uid in got_it else []), uid
+    rows = await recipients(world.db)
+    assert rows[FLAKY_5XX] == ("sent", 3)
+    # Both were claimed by the worker that died: that claim counts as an attempt too.
+    assert rows[FLAKY_429] == ("sent", 3)
+    assert rows[BROKEN] == ("failed", 4)  # max_attempts
+    assert rows[REJECTED] == ("failed", 1)  # never retried
+    assert rows[NO_CHAT][0] == rows[2003][0] == "blocked"
+    assert telegram.too_many_requests == 4
+    assert 2.0 in world.time.slept  # the sender waited out retry_after before trying again
+    async with world.db.read() as tx:
+        inactive = set(
+            (await tx.execute(sa.select(users_table.c.id).where(~users_table.c.is_active)))
+            .scalars()
+            .all()
+        )
+        finished_at = (await tx.execute(sa.select(broadcasts_table.c.finished_at))).scalar_one()
+    assert inactive == BLOCKED | {NO_CHAT}
+    assert finished_at is not None
+    reports = [text for text in world.received(ADMIN) if text.startswith("✅ Broadcast #")]
+    assert reports == [
+        f"✅ Broadcast #{started.id} finished: {started.total} recipients, "
+        f"sent {len(got_it)}, blocked 3, failed 2."
+    ]
 
 
 PNG = bytes.fromhex(

@@ -506,3 +506,107 @@ async def test_a_crash_after_the_last_message_only_marks_the_delivery_sent(world
     assert world.telegram.calls() == []
     row = await world.row(job_id)
     assert (row.status, row.message_ids) == (DeliveryStatus.SENT, [41])
+
+
+async def test_with_paid_broadcast_every_result_message_allows_it(world: World) -> None:
+    messenger = TelegramMessenger(
+        bot=world.bot,
+        translations=load_translations(),
+        http=world.http,
+        limits=SendLimiter(),
+        paid_broadcast=True,
+    )
+    urls = await world.result_urls(MediaKind.IMAGE, count=3)
+    [single] = await world.result_urls(MediaKind.IMAGE)
+    album = [ResultFileRef(url=url, kind=ResultFileKind.IMAGE) for url in urls]
+
+    await messenger.deliver_result(chat_id=USER, model_id="m", files=album, language="en")
+    await messenger.deliver_result(
+        chat_id=USER,
+        model_id="m",
+        files=[ResultFileRef(url=single, kind=ResultFileKind.IMAGE)],
+        language="en",
+    )
+    await messenger.offer_actions(chat_id=USER, job_id=1, language="en")
+
+    calls = [
+        *world.telegram.sent("sendMediaGroup"),
+        *world.telegram.sent("sendPhoto"),
+        *world.telegram.sent("sendMessage"),
+    ]
+    assert len(calls) == 3
+    assert all(call.params.get("allow_paid_broadcast") in (True, "true") for call in calls)
+
+
+async def test_without_paid_broadcast_no_message_asks_for_it(world: World) -> None:
+    [url] = await world.result_urls(MediaKind.IMAGE)
+    await world.messenger.deliver_result(
+        chat_id=USER,
+        model_id="m",
+        files=[ResultFileRef(url=url, kind=ResultFileKind.IMAGE)],
+        language="en",
+    )
+
+    [call] = world.telegram.sent("sendPhoto")
+    assert "allow_paid_broadcast" not in call.params
+
+
+class OutageAfterEachMessage:
+    """The real messenger, with the database cut off for `seconds` right after Telegram accepted
+    each message (before the delivery commits that it did)."""
+
+    def __init__(self, messenger: TelegramMessenger, proxy: Any, seconds: float) -> None:
+        self._messenger = messenger
+        self._proxy = proxy
+        self._seconds = seconds
+
+    async def deliver_result(self, *, on_sent: SentCallback | None = None, **kwargs: Any) -> Any:
+        async def cut_then_record(message_ids: list[int]) -> None:
+            self._proxy.refuse_for(self._seconds)
+            assert on_sent is not None
+            await on_sent(message_ids)
+
+        return await self._messenger.deliver_result(on_sent=cut_then_record, **kwargs)
+
+
+async def test_a_database_outage_after_telegram_accepted_a_message_sends_it_once(
+    world: World,
+) -> None:
+    import sqlalchemy as sa
+
+    from tests.drivers.tcp_proxy import TcpProxy
+
+    if world.db.dialect != "postgresql":
+        pytest.skip("an outage of a database server: PostgreSQL behind a TCP proxy")
+    url = sa.make_url(world.db.url)
+    proxy = await TcpProxy(target_port=url.port or 5432).start()
+    proxied = Database(url.set(port=proxy.port).render_as_string(hide_password=False))
+    try:
+        urls = await world.result_urls(MediaKind.IMAGE, count=2)
+        photo, video = urls[0], (await world.result_urls(MediaKind.VIDEO))[0]
+        job_id = await create_succeeded_job(
+            proxied,
+            world.clock.now(),
+            result={"files": [*files_of([photo], "image"), *files_of([video], "video")]},
+            user_id=USER,
+            model_id="z-image",
+        )
+        async with proxied.transaction() as tx:
+            await deliveries.enqueue(tx, job_id, world.clock.now())
+        service = Deliveries(
+            db=proxied,
+            messenger=OutageAfterEachMessage(world.messenger, proxy, seconds=1.0),  # type: ignore[arg-type]
+            clock=world.clock,
+        )
+
+        assert await service.run_once() == 1
+        assert await service.run_once() == 0
+    finally:
+        await proxied.dispose()
+        await proxy.stop()
+
+    assert len(world.telegram.sent("sendPhoto")) == 1
+    assert len(world.telegram.sent("sendVideo")) == 1
+    row = await world.row(job_id)
+    assert row.status is DeliveryStatus.SENT
+    assert row.message_ids == world.bot_message_ids()

@@ -5,6 +5,8 @@ from decimal import Decimal
 from typing import Any
 
 from tests.conftest import ManualClock
+from trt.bot.admin import views
+from trt.bot.texts import load_translations
 from trt.domain.ledger import EntryKind
 from trt.domain.pricing import PricingPolicy
 from trt.services.stats import Period, Stats
@@ -131,3 +133,54 @@ async def test_today_week_and_all_time(db: Database, clock: ManualClock) -> None
     assert total.cost == 3500
     assert total.margin == 3000 - 3500
     assert total.avg_seconds == (30 + 90 + 10) / 3
+
+
+async def test_top_ups_are_grouped_by_any_method_and_labelled_in_both_languages(
+    db: Database, clock: ManualClock
+) -> None:
+    now = clock.now()
+    amounts = {"stars": 10_000, "yookassa": 25_000, "manual": 50_000, "crypto": 7_000}
+    async with db.transaction() as tx:
+        await users.ensure_user(tx, user_id=2, now=now)
+        for number, (method, credit) in enumerate(amounts.items(), start=1):
+            order_id = (
+                await tx.execute(
+                    payment_orders.insert().returning(payment_orders.c.id),
+                    {
+                        "user_id": 2,
+                        "method": method,  # "crypto": a method added after this code was written
+                        "currency": "RUB",
+                        "amount": credit,
+                        "credit": credit,
+                        "status": "paid",
+                        "payload": f"p{number}",
+                        "created_at": now,
+                        "updated_at": now,
+                    },
+                )
+            ).scalar_one()
+            await ledger.post(
+                tx,
+                user_id=2,
+                kind=EntryKind.TOPUP,
+                amount=credit,
+                key=f"t{number}",
+                now=now,
+                reference=f"order:{order_id}",
+            )
+        await ledger.post(tx, user_id=2, kind=EntryKind.TOPUP, amount=300, key="t-bare", now=now)
+
+    report = await Stats(db=db, clock=clock, pricing=POLICY).report(Period.TODAY)
+
+    assert report.topups == {**amounts, "other": 300}
+    assert list(report.topups) == ["manual", "yookassa", "stars", "crypto", "other"]
+    assert report.revenue == sum(amounts.values()) + 300
+    translations = load_translations()
+    english = views.stats(translations["en"], report)
+    assert (
+        "Top-ups: 923 ₽ (🏦 bank transfer 500 ₽, 💳 card / SBP 250 ₽, ⭐ Stars 100 ₽, "
+        "crypto 70 ₽, without an order 3 ₽)"
+    ) in english
+    russian = views.stats(translations["ru"], report)
+    assert "🏦 банковский перевод 500 ₽, 💳 карта / СБП 250 ₽, ⭐ звёзды 100 ₽" in russian
+    assert "crypto 70 ₽, без заказа 3 ₽" in russian

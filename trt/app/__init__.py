@@ -2,10 +2,13 @@
 
 Start-up order (the reverse on shutdown):
 1. open the HTTP port with `/health`, `/ready` and the KIE callback route (only light imports
-   before this point);
+   before this point); then, with `SENTRY_DSN`, start Sentry in a thread (`trt.observability`);
 2. connect the database and apply migrations under a lock (`/ready` turns 200 after this);
 3. build the services and the Telegram side (`trt.wiring`), start the reconciler and the
-   delivery worker, and take part in leader election: the active instance polls Telegram.
+   delivery worker, and take part in leader election: the active instance polls Telegram and
+   runs the leader-only work (broadcasts, the KIE balance alert). With `RUN_WORKERS=false`
+   the process stops there: it answers HTTP (KIE callbacks, the Telegram webhook, YooKassa
+   notifications) and leaves jobs, deliveries and leadership to instances that run workers.
 Heavy modules (SQLAlchemy, Alembic, aiogram) are imported inside `_start_backend`, after the
 port is open.
 """
@@ -27,12 +30,17 @@ from trt.web.health import Readiness
 from trt.web.kie_callbacks import CallbackSlot
 from trt.web.server import build_web_app
 from trt.web.telegram_webhook import WebhookSlot
+from trt.web.yookassa_notifications import YooKassaSlot
 
 if TYPE_CHECKING:
     from trt.app.parts import Parts
     from trt.storage.database import Database
 
 log = structlog.get_logger(__name__)
+
+# What an instance with RUN_WORKERS=false leaves to the others (with leadership: polling or
+# keeping the webhook set, broadcasts, alerts). The rest is safe and cheap on every instance.
+JOB_WORKERS = frozenset({"reconciler", "deliveries"})
 
 
 class Runtime:
@@ -78,6 +86,7 @@ async def serve(
         secret=settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
     )
     metrics = Metrics()
+    yookassa = YooKassaSlot()
     async with AsyncExitStack() as stack:
         app = build_web_app(
             health_source=runtime,
@@ -85,6 +94,7 @@ async def serve(
             webhook=webhook,
             registry=metrics.registry,
             http_seconds=metrics.http_seconds,
+            yookassa=yookassa,
         )
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
@@ -92,15 +102,21 @@ async def serve(
         site = web.TCPSite(runner, settings.host, settings.port)
         await site.start()
         log.info("http.listening", host=settings.host, port=settings.port, version=runtime.version)
+        if settings.sentry_dsn is not None and settings.sentry_dsn.get_secret_value():
+            await _start_error_reporting(settings, release=runtime.version, stack=stack)
         parts = await _start_backend(
             settings,
             runtime=runtime,
             callbacks=callbacks,
             webhook=webhook,
+            yookassa=yookassa,
             metrics=metrics,
             stack=stack,
             stop=stop,
         )
+        if parts is None:
+            log.info("process.stopping", reason="stopped while waiting for the database")
+            return
         if started is not None:
             started.set_result(parts)
         await stop.wait()
@@ -113,10 +129,14 @@ async def _start_backend(
     runtime: Runtime,
     callbacks: CallbackSlot,
     webhook: WebhookSlot,
+    yookassa: YooKassaSlot,
     metrics: Metrics,
     stack: AsyncExitStack,
     stop: asyncio.Event,
-) -> "Parts":
+) -> "Parts | None":
+    """The database, the Telegram side and the workers; None when stopped before the database
+    answered."""
+    from trt.app.database_start import upgrade_when_reachable
     from trt.services.leadership import LeaderElection, Role
     from trt.storage import migrate
     from trt.storage.database import Database
@@ -125,7 +145,8 @@ async def _start_backend(
     url = settings.database_url.get_secret_value()
     database = Database(url)
     stack.push_async_callback(database.dispose)
-    await migrate.upgrade(database)
+    if not await upgrade_when_reachable(database, wait=settings.database_start_wait, stop=stop):
+        return None
     runtime.head_revision = migrate.head_revision()
     runtime.database = database
     log.info("database.ready", engine=database.dialect, revision=runtime.head_revision)
@@ -135,8 +156,17 @@ async def _start_backend(
     parts = await build_parts(settings, database, stack, metrics)
     callbacks.sink = parts.callback_intake
     webhook.sink = parts.webhook_feeder
+    yookassa.sink = parts.payment_watch
     for name, worker in parts.workers.items():
+        if not settings.run_workers and name in JOB_WORKERS:
+            worker.close()  # never started: another instance runs the jobs
+            continue
         _run_in_background(stack, stop, worker, name=name)
+    if not settings.run_workers:
+        # HTTP only: callbacks wake jobs in the database for the instances that run workers.
+        runtime.role = "web"
+        log.info("process.web_only", skipped=sorted(JOB_WORKERS), mode=settings.bot_mode)
+        return parts
 
     async def on_role(role: Role) -> None:
         runtime.role = role.value
@@ -144,6 +174,9 @@ async def _start_backend(
 
     election = LeaderElection(lock=leader_lock_for(url), on_change=on_role)
     _run_in_background(stack, stop, election.run(), name="leader-election")
+    # Unwound first: the leader's work stops before its lock is released, so the next leader
+    # never overlaps with it.
+    stack.push_async_callback(parts.telegram.stop)
     return parts
 
 
@@ -170,6 +203,25 @@ def _run_in_background(
             await task
 
     stack.push_async_callback(cancel)
+
+
+async def _start_error_reporting(
+    settings: Settings, *, release: str, stack: AsyncExitStack
+) -> None:
+    """Sentry, after the port is open and in a thread (importing and starting it takes ~0.4 s),
+    so `/health` answers meanwhile."""
+    from trt import observability
+
+    assert settings.sentry_dsn is not None
+    await asyncio.to_thread(
+        observability.start_sentry,
+        dsn=settings.sentry_dsn.get_secret_value(),
+        environment=settings.sentry_environment,
+        release=release,
+        secrets=settings.secret_values(),
+    )
+    stack.push_async_callback(asyncio.to_thread, observability.stop_sentry)
+    log.info("sentry.started", environment=settings.sentry_environment)
 
 
 def _stop_on_signals() -> asyncio.Event:

@@ -12,6 +12,7 @@ import aiohttp
 import structlog
 from aiogram import Bot, Dispatcher
 
+from trt.app.yookassa import CardParts, build_card_parts
 from trt.bot.admin.router import Operator
 from trt.bot.admin.telegram import TelegramAdminReports, TelegramBroadcastSender
 from trt.bot.dispatcher import MoneyIn, build_dispatcher
@@ -22,12 +23,14 @@ from trt.bot.polling import Poller
 from trt.bot.progress import StatusMessages, TelegramFiles
 from trt.bot.routers.payments import TelegramStars
 from trt.bot.session import build_bot
+from trt.bot.stars_record import TelegramPaymentNotices, TelegramStarTransactions
 from trt.bot.texts import Translations, load_translations
 from trt.bot.webhook import WebhookFeeder, WebhookRegistrar
 from trt.config import Settings
 from trt.domain.catalog import load_catalog
 from trt.domain.families import ApiFamily
 from trt.domain.jobs import CheckSchedule
+from trt.domain.manual_topups import ManualOffer
 from trt.domain.payments import parse_packages, rubles_to_kopecks
 from trt.domain.pricing import PricingPolicy
 from trt.kie import KieClient
@@ -40,15 +43,21 @@ from trt.services.crashpoints import CrashPoints
 from trt.services.delivery import Deliveries
 from trt.services.generation import Generation
 from trt.services.history import HistoryService
+from trt.services.leader_tasks import LeaderDuties, LeaderTasks
+from trt.services.manual_topups import ManualTopUps
 from trt.services.metrics import Metrics
+from trt.services.model_overrides import ModelOverrides
+from trt.services.order_expiry import OrderExpiry
 from trt.services.payments import Payments, StarsOffer
 from trt.services.ports import Clock, SystemClock
 from trt.services.processing import CallbackTarget, JobProcessor
 from trt.services.promo import Promos
 from trt.services.reconciler import Reconciler
 from trt.services.referrals import Referrals
+from trt.services.stars_sync import StarsSync
 from trt.services.stats import Stats
 from trt.services.update_log import UpdateLog
+from trt.services.yookassa_watch import PaymentWatch
 from trt.storage.database import Database
 from trt.web.server import WEBHOOK_PATH
 
@@ -70,6 +79,7 @@ class Parts:
     callback_intake: CallbackIntake
     generation: Generation
     workers: dict[str, Coroutine[Any, Any, None]]
+    payment_watch: PaymentWatch | None = None  # YooKassa's notifications wake it
 
 
 def _secret(value: Any) -> str | None:
@@ -104,7 +114,12 @@ async def build_parts(
 
     limits = SendLimiter()  # one per process: results and broadcasts share Telegram's limits
     messenger = TelegramMessenger(
-        bot=bot, translations=translations, http=http, limits=limits, catalog=catalog
+        bot=bot,
+        translations=translations,
+        http=http,
+        limits=limits,
+        catalog=catalog,
+        paid_broadcast=settings.telegram_paid_broadcast,
     )
     deliveries = Deliveries(
         db=database, clock=clock, metrics=metrics, messenger=messenger, actions=messenger
@@ -137,6 +152,7 @@ async def build_parts(
         clock=clock,
         lease=timedelta(seconds=settings.reconcile_lease_seconds),
     )
+    models = ModelOverrides(db=database, clock=clock, catalog=catalog, pricing=pricing)
     generation = Generation(
         db=database,
         catalog=catalog,
@@ -145,6 +161,8 @@ async def build_parts(
         free_daily_quota=settings.free_daily_quota,
         on_created=reconciler.wake,
         metrics=metrics,
+        offer=models.fresh,
+        starts_per_minute=settings.generation_starts_per_minute,
     )
     intake = CallbackIntake(
         db=database,
@@ -181,6 +199,18 @@ async def build_parts(
         redis_url=_secret(settings.redis_url), states=ConversationStates(db=database, clock=clock)
     )
     stack.push_async_callback(storage.close)
+    card = build_card_parts(
+        settings,
+        database=database,
+        clock=clock,
+        bot=bot,
+        translations=translations,
+        metrics=metrics,
+        http=http,
+    )
+    if card is not None:
+        stack.push_async_callback(card.watch.close)
+    money_in = _money_in(settings, database, clock, bot, metrics, card=card)
     dispatcher = build_dispatcher(
         storage=storage,
         accounts=Accounts(db=database, clock=clock),
@@ -191,10 +221,29 @@ async def build_parts(
         generation=generation,
         update_log=update_log,
         history=HistoryService(db=database, messenger=messenger),
-        money_in=_money_in(settings, database, clock, bot, metrics),
+        money_in=money_in,
         operator=operator,
+        overrides=models,
     )
-    telegram, feeder = _telegram_side(settings, dispatcher, bot, translations)
+    polling_or_webhook, feeder = _telegram_side(settings, dispatcher, bot, translations)
+    # The leader alone sends broadcasts (one limiter paces the whole bot's broadcast) and
+    # alerts the admins; the others take over within seconds when it dies.
+    # Stars whose successful_payment update was lost (a crash mid-handler) are found in
+    # Telegram's record of the bot's Star transactions and credited once.
+    stars_sync = StarsSync(
+        db=database,
+        payments=money_in.payments,
+        transactions=TelegramStarTransactions(bot),
+        notices=TelegramPaymentNotices(bot=bot, translations=translations),
+    )
+    leader_only = LeaderTasks(
+        {
+            "broadcasts": operator.broadcasts.run,
+            "kie-balance-watch": watch.run,
+            "stars-sync": stars_sync.run,
+        }
+    )
+    telegram = LeaderDuties(polling_or_webhook, leader_only)
     stack.push_async_callback(telegram.stop)
     if feeder is not None:
         stack.push_async_callback(feeder.close)
@@ -205,16 +254,26 @@ async def build_parts(
         generation=generation,
         workers={
             "reconciler": reconciler.run(),
+            "callback-wakeups": intake.run(),  # drains its queue when cancelled at shutdown
             "deliveries": deliveries.run(asyncio.Event()),  # runs until cancelled at shutdown
             "update-log-pruning": update_log.prune_forever(),
-            "broadcasts": operator.broadcasts.run(),
-            "kie-balance-watch": watch.run(),
+            "order-expiry": OrderExpiry(
+                db=database, clock=clock, ttl=timedelta(hours=settings.payment_order_ttl_hours)
+            ).run(),
+            **({"yookassa-watch": card.watch.run()} if card is not None else {}),
         },
+        payment_watch=card.watch if card is not None else None,
     )
 
 
 def _money_in(
-    settings: Settings, database: Database, clock: Clock, bot: Bot, metrics: Metrics
+    settings: Settings,
+    database: Database,
+    clock: Clock,
+    bot: Bot,
+    metrics: Metrics,
+    *,
+    card: CardParts | None,
 ) -> MoneyIn:
     bonus = rubles_to_kopecks(str(settings.referral_bonus_rub))
     offer = StarsOffer(
@@ -230,12 +289,26 @@ def _money_in(
         referral_bonus=bonus,
         stars=TelegramStars(bot),
         metrics=metrics,
+        cards=card.refunds if card is not None else None,  # /refund of card orders
     )
     return MoneyIn(
         payments=payments,
         promos=Promos(db=database, clock=clock, metrics=metrics),
         referrals=Referrals(db=database, clock=clock, bonus=bonus),
+        manual=ManualTopUps(
+            db=database,
+            clock=clock,
+            offer=ManualOffer(
+                details=settings.manual_topup_details,
+                min_amount=rubles_to_kopecks(str(settings.manual_topup_min_rub)),
+                max_amount=rubles_to_kopecks(str(settings.manual_topup_max_rub)),
+            ),
+            admin_ids=frozenset(settings.admin_ids),
+            referral_bonus=bonus,
+            metrics=metrics,
+        ),
         admin_ids=frozenset(settings.admin_ids),
+        card=card.payments if card is not None else None,
     )
 
 

@@ -80,6 +80,34 @@ class TopUpCb(CallbackData, prefix="tu"):
     stars: int
 
 
+class CardCb(CallbackData, prefix="yk"):
+    """A card / SBP top-up of `kopecks` (0 asks for an amount); `new_contact` asks for the
+    receipt's email or phone again before paying."""
+
+    kopecks: int
+    new_contact: bool = False
+
+
+class ManualAction(StrEnum):
+    START = "go"  # the bank-transfer screen: preset amounts, or type one
+    AMOUNT = "amt"  # arg: a preset amount in kopecks
+    RECEIPT = "rcp"  # arg: order id; wait for that order's receipt again
+
+
+class ManualCb(CallbackData, prefix="mt"):
+    """A button of the user's manual bank-transfer flow."""
+
+    action: ManualAction
+    arg: int = 0
+
+
+class ReviewCb(CallbackData, prefix="mr"):
+    """An admin's decision on a manual transfer's receipt; checked against ADMIN_IDS again."""
+
+    approve: bool
+    order: int
+
+
 class AdminAction(StrEnum):
     MENU = "menu"
     STATS = "st"  # arg: a stats period
@@ -91,6 +119,8 @@ class AdminAction(StrEnum):
     BROADCAST = "bc"  # how to start a broadcast
     SEND = "send"  # confirm the previewed broadcast
     DROP = "drop"  # cancel the previewed broadcast
+    MANUAL = "mq"  # the manual top-up queue
+    MANUAL_OPEN = "mqo"  # arg: order id; its receipt with the decision buttons
 
 
 class AdminCb(CallbackData, prefix="ad"):

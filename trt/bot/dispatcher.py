@@ -7,10 +7,18 @@ from aiogram import Dispatcher, Router
 from aiogram.fsm.storage.base import BaseStorage
 
 from trt.bot.admin.router import Operator, build_admin_router
-from trt.bot.middlewares import ContextMiddleware, DuplicateUpdateFilter, Throttling, TokenBuckets
+from trt.bot.middlewares import (
+    ContextMiddleware,
+    DuplicateUpdateFilter,
+    OfferMiddleware,
+    Throttling,
+    TokenBuckets,
+)
+from trt.bot.routers.card_topup import build_card_topup_router
 from trt.bot.routers.catalog import build_catalog_router
 from trt.bot.routers.fallback import build_fallback_router, register_error_handlers
 from trt.bot.routers.history import build_history_router
+from trt.bot.routers.manual_topup import build_manual_topup_router
 from trt.bot.routers.menu import build_menu_router
 from trt.bot.routers.payments import build_payments_router
 from trt.bot.routers.promo import build_promo_router
@@ -22,10 +30,13 @@ from trt.domain.pricing import PricingPolicy
 from trt.services.accounts import Accounts
 from trt.services.generation import Generation
 from trt.services.history import HistoryService
+from trt.services.manual_topups import ManualTopUps
+from trt.services.model_overrides import ModelOverrides
 from trt.services.payments import Payments
 from trt.services.promo import Promos
 from trt.services.referrals import Referrals
 from trt.services.update_log import UpdateLog
+from trt.services.yookassa_payments import CardPayments
 
 # Per user and process: a burst of up to 20 updates passes (someone tapping quickly through
 # a few screens, or a test client that waits for each answer), a stream above 5 a second does not.
@@ -40,7 +51,9 @@ class MoneyIn:
     payments: Payments
     promos: Promos
     referrals: Referrals
+    manual: ManualTopUps  # bank transfers; its offer says whether users may start new ones
     admin_ids: frozenset[int]
+    card: CardPayments | None = None  # card / SBP through YooKassa, when configured
 
 
 def _money_in_routers(money_in: MoneyIn) -> tuple[Router, ...]:
@@ -48,6 +61,8 @@ def _money_in_routers(money_in: MoneyIn) -> tuple[Router, ...]:
     return (
         build_payments_router(admin_ids=money_in.admin_ids),
         build_promo_router(admin_ids=money_in.admin_ids),
+        build_manual_topup_router(),
+        *((build_card_topup_router(),) if money_in.card is not None else ()),
     )
 
 
@@ -64,6 +79,7 @@ def build_dispatcher(
     history: HistoryService | None = None,
     money_in: MoneyIn | None = None,
     operator: Operator | None = None,
+    overrides: ModelOverrides | None = None,
 ) -> Dispatcher:
     dp = Dispatcher(
         storage=storage,
@@ -80,12 +96,18 @@ def build_dispatcher(
         dp["payments"] = money_in.payments
         dp["promos"] = money_in.promos
         dp["referrals"] = money_in.referrals
+        dp["manual_topups"] = money_in.manual
+        if money_in.card is not None:
+            dp["card_payments"] = money_in.card
     # Outer middlewares run in this order; throttling first, before any database work.
     buckets = TokenBuckets(rate=THROTTLE_RATE, burst=THROTTLE_BURST)
     dp.update.outer_middleware(Throttling(translations=translations, buckets=buckets))
     if update_log is not None:
         dp.update.outer_middleware(DuplicateUpdateFilter(update_log=update_log))
     dp.update.outer_middleware(ContextMiddleware(accounts=accounts, translations=translations))
+    if overrides is not None:  # models switched off or repriced by an operator
+        dp["model_overrides"] = overrides
+        dp.update.outer_middleware(OfferMiddleware(overrides=overrides))
     # Order matters: the first matching handler wins, and the fallback must come last.
     register_error_handlers(dp)
     dp.include_routers(

@@ -163,8 +163,11 @@ def balance_actions(t: Texts) -> InlineKeyboardMarkup:
     return kb.as_markup()
 
 
-def topup_packages(t: Texts, packages: tuple[StarsPackage, ...]) -> InlineKeyboardMarkup:
-    """One button per Stars package, then a custom amount, then back to the balance."""
+def topup_packages(
+    t: Texts, packages: tuple[StarsPackage, ...], *, card: bool = False
+) -> InlineKeyboardMarkup:
+    """One button per Stars package, then a custom amount, card / SBP when YooKassa is on,
+    then back to the balance."""
     kb = InlineKeyboardBuilder()
     for package in packages:
         kb.button(
@@ -172,6 +175,8 @@ def topup_packages(t: Texts, packages: tuple[StarsPackage, ...]) -> InlineKeyboa
             callback_data=TopUpCb(stars=package.stars),
         )
     kb.button(text=t("topup-custom"), callback_data=TopUpCb(stars=0))
+    if card:
+        kb.button(text=t("topup-card"), callback_data=MenuCb(action="card"))
     kb.button(text=t("menu-back"), callback_data=MenuCb(action="balance"))
     kb.adjust(1)
     return kb.as_markup()

@@ -14,6 +14,7 @@ from aiogram.types import TelegramObject, Update, User
 
 from trt.bot.texts import Translations, language_for
 from trt.services.accounts import Accounts
+from trt.services.model_overrides import ModelOverrides
 from trt.services.update_log import UpdateLog
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
@@ -44,6 +45,21 @@ class ContextMiddleware(BaseMiddleware):
                 data["account"] = account
                 data["t"] = self._translations[account.language]
             return await handler(event, data)
+
+
+class OfferMiddleware(BaseMiddleware):
+    """Outer update middleware: hands handlers the catalog and pricing in force (the
+    operator's overrides applied) as `catalog` and `pricing`, from a cache that costs no
+    database query per update."""
+
+    def __init__(self, *, overrides: ModelOverrides) -> None:
+        self._overrides = overrides
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        offer = await self._overrides.offer()
+        data["catalog"] = offer.catalog
+        data["pricing"] = offer.pricing
+        return await handler(event, data)
 
 
 class DuplicateUpdateFilter(BaseMiddleware):

@@ -44,7 +44,11 @@ def policy_from_env(environ: Mapping[str, str]) -> "PricingPolicy":
             values[attribute] = Decimal(raw) if raw else getattr(defaults, attribute)
         except InvalidOperation:
             raise ValueError(f"{variable}={raw!r} is not a number") from None
-    return PricingPolicy(**values)
+    return PricingPolicy(
+        usd_per_credit=values["usd_per_credit"],
+        rub_per_usd=values["rub_per_usd"],
+        markup=values["markup"],
+    )
 
 
 def print_prices(args: argparse.Namespace) -> int:

@@ -54,6 +54,7 @@ __all__ = [
     "InputField",
     "Localized",
     "ModelSpec",
+    "ModelUnavailable",
     "MultiplierKind",
     "Option",
     "ResultKind",
@@ -95,6 +96,12 @@ class UnknownModel(TrtError, KeyError):
     """No model with this id or slug (e.g. a button from an older catalog)."""
 
     message_key = "error-unknown-model"
+
+
+class ModelUnavailable(UnknownModel):
+    """A model the operator switched off: known, but not offered now (see `with_disabled`)."""
+
+    message_key = "error-model-unavailable"
 
 
 class PriceRow(Frozen):
@@ -292,16 +299,23 @@ class CatalogFile(Frozen):
 
 
 class Catalog:
-    """The loaded catalog: lookups by id and slug, categories in menu order."""
+    """The loaded catalog: lookups by id and slug, categories in menu order.
 
-    __slots__ = ("_by_id", "_by_slug", "_models")
+    A catalog may hold models the operator switched off (`with_disabled`): they are left out of
+    every list, search and iteration, and `get`/`by_slug` raise ModelUnavailable for them;
+    `describe` still finds them (past jobs keep their titles).
+    """
 
-    def __init__(self, models: Iterable[ModelSpec]) -> None:
-        self._models = tuple(models)
-        self._by_id = {model.id: model for model in self._models}
-        self._by_slug = {model.slug: model for model in self._models}
-        if len(self._by_id) != len(self._models) or len(self._by_slug) != len(self._models):
+    __slots__ = ("_all", "_by_id", "_by_slug", "_disabled", "_models")
+
+    def __init__(self, models: Iterable[ModelSpec], *, disabled: Iterable[str] = ()) -> None:
+        self._all = tuple(models)
+        self._by_id = {model.id: model for model in self._all}
+        self._by_slug = {model.slug: model for model in self._all}
+        if len(self._by_id) != len(self._all) or len(self._by_slug) != len(self._all):
             raise CatalogError("model ids and slugs must be unique")
+        self._disabled = frozenset(disabled) & self._by_id.keys()
+        self._models = tuple(model for model in self._all if model.id not in self._disabled)
 
     def __iter__(self) -> Iterator[ModelSpec]:
         return iter(self._models)
@@ -310,23 +324,37 @@ class Catalog:
         return len(self._models)
 
     def __contains__(self, model_id: object) -> bool:
-        return model_id in self._by_id
+        return model_id in self._by_id and model_id not in self._disabled
 
     def without(self, family: ApiFamily) -> "Catalog":
         """The catalog minus one API family (e.g. one that needs callbacks we cannot get)."""
-        return Catalog(model for model in self._models if model.family is not family)
+        kept = (model for model in self._all if model.family is not family)
+        return Catalog(kept, disabled=self._disabled)
+
+    def with_disabled(self, model_ids: Iterable[str]) -> "Catalog":
+        """The same models with exactly `model_ids` switched off (unknown ids are ignored)."""
+        return Catalog(self._all, disabled=model_ids)
+
+    @property
+    def disabled(self) -> frozenset[str]:
+        return self._disabled
+
+    def describe(self, model_id: str) -> ModelSpec | None:
+        """The model's spec whether or not it is offered now; None for an unknown id."""
+        return self._by_id.get(model_id)
 
     def get(self, model_id: str) -> ModelSpec:
-        try:
-            return self._by_id[model_id]
-        except KeyError:
-            raise UnknownModel(model_id) from None
+        return self._offered(self._by_id.get(model_id), model_id)
 
     def by_slug(self, slug: str) -> ModelSpec:
-        try:
-            return self._by_slug[slug]
-        except KeyError:
-            raise UnknownModel(slug) from None
+        return self._offered(self._by_slug.get(slug), slug)
+
+    def _offered(self, model: ModelSpec | None, key: str) -> ModelSpec:
+        if model is None:
+            raise UnknownModel(key)
+        if model.id in self._disabled:
+            raise ModelUnavailable(model.id)
+        return model
 
     def categories(self) -> list[Category]:
         present = {model.category for model in self._models}

@@ -9,6 +9,7 @@ TrtError
  ├── GenerationRefused
  │    ├── FreeQuotaExhausted       the daily free-model quota is used up
  │    ├── InvalidInputs            the values do not satisfy the model's fields
+ │    ├── TooManyStarts            more generation starts in a minute than allowed
  │    └── UserBanned
  ├── UnknownUser
  └── StaleButtonError            a button or link that points at something gone
@@ -85,6 +86,15 @@ class InvalidInputs(GenerationRefused):
     def __init__(self, problems: Sequence[Any]) -> None:
         super().__init__(f"{len(problems)} problem(s) with the inputs")
         self.problems = list(problems)
+
+
+class TooManyStarts(GenerationRefused):
+    message_key = "error-too-many-starts"
+
+    def __init__(self, *, limit: int, retry_after: int) -> None:
+        super().__init__(f"{limit} generations started within a minute; retry in {retry_after} s")
+        self.limit = limit
+        self.retry_after = retry_after
 
 
 class UserBanned(GenerationRefused):

@@ -35,6 +35,8 @@ class Encoding(StrEnum):
     STRING = "string"  # a number or bool sent as a string ("5")
     NUMBER = "number"  # an enum whose options are numbers, sent as a number (Veo duration 8)
     LIST = "list"  # one image sent as a one-element list of URLs
+    # "Speaker: line" per line of a text field, sent as [{"text", "voice"}] (ElevenLabs dialogue)
+    DIALOGUE = "dialogue"
 
 
 def canonical(value: object) -> str:
@@ -74,6 +76,16 @@ class Option(Frozen):
         return self.en if lang == "en" else self.ru
 
 
+class Speaker(Frozen):
+    """A voice a dialogue line names by `name` ("Brian: Hello"), sent as `voice`."""
+
+    name: str = Field(pattern=r"^\w[\w .-]*$", max_length=40)
+    voice: str = Field(min_length=1)
+
+    def matches(self, written: str) -> bool:
+        return written.strip().casefold() == self.name.casefold()
+
+
 class InputField(Frozen):
     """One user-facing input and how it is sent to KIE."""
 
@@ -94,6 +106,7 @@ class InputField(Frozen):
     mime_types: tuple[str, ...] = IMAGE_MIME_TYPES
     max_bytes: int = Field(default=10 * MEGABYTE, gt=0)
     options: tuple[Option, ...] = ()
+    speakers: tuple[Speaker, ...] = ()  # the voices a dialogue field's lines may name
 
     @model_validator(mode="before")
     @classmethod
@@ -156,15 +169,25 @@ def _field_problems(field: InputField) -> list[str]:
         problems.extend(_range_problems(field))
     if kind is FieldType.IMAGES and (field.max_count is None or field.min_count > field.max_count):
         problems.append("images need max_count >= min_count")
+    return problems + _encoding_problems(field)
+
+
+def _encoding_problems(field: InputField) -> list[str]:
+    problems = []
     allowed = {
         Encoding.STRING: (FieldType.INT, FieldType.FLOAT, FieldType.BOOL),
         Encoding.NUMBER: (FieldType.ENUM,),
         Encoding.LIST: (FieldType.IMAGE,),
+        Encoding.DIALOGUE: (FieldType.TEXT,),
     }.get(field.encode)
-    if allowed is not None and kind not in allowed:
-        problems.append(f"encoding {field.encode} does not apply to {kind}")
+    if allowed is not None and field.type not in allowed:
+        problems.append(f"encoding {field.encode} does not apply to {field.type}")
     if field.encode is Encoding.NUMBER and not all(is_number(v) for v in field.option_values):
         problems.append("number encoding needs numeric options")
+    if (field.encode is Encoding.DIALOGUE) != bool(field.speakers):
+        problems.append("speakers belong to dialogue fields only, and every dialogue needs them")
+    if len({speaker.name.casefold() for speaker in field.speakers}) != len(field.speakers):
+        problems.append("speaker names must differ in more than case")
     return problems
 
 

@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from enum import StrEnum
 
 from trt.domain.catalog import Encoding, FieldType, InputField, ModelSpec, canonical
+from trt.domain.fields import Speaker
 
 TRUE_WORDS = frozenset({"true", "1", "yes", "on"})
 FALSE_WORDS = frozenset({"false", "0", "no", "off"})
@@ -44,6 +45,8 @@ class ProblemCode(StrEnum):
     TOO_MANY_FILES = "too_many_files"
     TOO_FEW_FILES = "too_few_files"
     COMBINATION_NOT_ALLOWED = "combination_not_allowed"
+    NOT_A_DIALOGUE_LINE = "not_a_dialogue_line"  # a dialogue line without "Speaker:"
+    UNKNOWN_SPEAKER = "unknown_speaker"
 
 
 class InvalidValues(ValueError):
@@ -137,7 +140,38 @@ def _check_text(spec: InputField, raw: object) -> FieldCheck:
         return _problem(spec, ProblemCode.TOO_LONG, max=spec.max_length, length=len(text))
     if spec.min_length is not None and len(text) < spec.min_length:
         return _problem(spec, ProblemCode.TOO_SHORT, min=spec.min_length, length=len(text))
+    if spec.encode is Encoding.DIALOGUE:
+        return _check_dialogue(spec, text)
     return FieldCheck(text)
+
+
+def _check_dialogue(spec: InputField, text: str) -> FieldCheck:
+    """Every non-blank line is "Speaker: what they say", the speaker one of the field's."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        name, colon, said = line.partition(":")
+        if not colon or not said.strip():
+            return _problem(spec, ProblemCode.NOT_A_DIALOGUE_LINE, line=number)
+        if _speaker(spec, name) is None:
+            names = ", ".join(speaker.name for speaker in spec.speakers)
+            return _problem(spec, ProblemCode.UNKNOWN_SPEAKER, name=name.strip(), speakers=names)
+    return FieldCheck(text)
+
+
+def _speaker(spec: InputField, written: str) -> Speaker | None:
+    return next((speaker for speaker in spec.speakers if speaker.matches(written)), None)
+
+
+def dialogue_lines(spec: InputField, text: str) -> list[dict[str, str]]:
+    """A checked dialogue as KIE's `dialogue` array: one {text, voice} per line."""
+    lines = []
+    for line in text.splitlines():
+        name, _, said = line.partition(":")
+        speaker = _speaker(spec, name)
+        if speaker is not None and said.strip():
+            lines.append({"text": said.strip(), "voice": speaker.voice})
+    return lines
 
 
 def _check_number(spec: InputField, raw: object) -> FieldCheck:
@@ -247,8 +281,8 @@ def build_kie_fields(
 ) -> dict[str, object]:
     """KIE request fields for valid values; `uploaded` maps MediaInput.ref to its public URL.
 
-    For the Market family these form the `input` object; for Veo and Suno they are the
-    top-level body fields besides `model` and `callBackUrl`.
+    For the Market family these form the `input` object; for the other families they are the
+    top-level body fields besides the model and `callBackUrl`.
     """
     checked = validate(model, values)
     if not checked.ok:
@@ -272,6 +306,8 @@ def _encode(spec: InputField, value: object, uploaded: Mapping[str, str]) -> obj
     if spec.encode is Encoding.NUMBER:
         number = Decimal(str(value))
         return int(number) if number == number.to_integral_value() else float(number)
+    if spec.encode is Encoding.DIALOGUE:
+        return dialogue_lines(spec, str(value))
     return value
 
 
@@ -291,10 +327,16 @@ def minimal_values(model: ModelSpec) -> dict[str, object]:
     return values
 
 
+def _sample_text(spec: InputField) -> str:
+    if spec.encode is Encoding.DIALOGUE:
+        first, second = spec.speakers[0], spec.speakers[-1]
+        return f"{first.name}: Hello! How are you?\n{second.name}: Fine, thank you."
+    return SAMPLE_TEXTS.get(spec.name, SAMPLE_TEXTS["prompt"])[: spec.max_length]
+
+
 def _sample(spec: InputField) -> object:
     if spec.type is FieldType.TEXT:
-        text = SAMPLE_TEXTS.get(spec.name, SAMPLE_TEXTS["prompt"])
-        return text[: spec.max_length]
+        return _sample_text(spec)
     if spec.type is FieldType.IMAGE:
         return SAMPLE_IMAGE
     if spec.type is FieldType.IMAGES:

@@ -71,6 +71,20 @@ def telegram_refund_key(charge_id: str) -> str:
     return f"tg-refund:{charge_id}"
 
 
+def manual_topup_key(order_id: int) -> str:
+    """A manual transfer an admin approved: one credit per order, whoever pressed first."""
+    return f"manual:{order_id}"
+
+
+def yookassa_payment_key(payment_id: str) -> str:
+    return f"yk:{payment_id}"
+
+
+def yookassa_refund_key(payment_id: str) -> str:
+    """A card payment refunded through YooKassa: taken back once per payment, however asked."""
+    return f"yk-refund:{payment_id}"
+
+
 REFERRAL_BONUS_PREFIX = "ref-bonus:"
 
 

@@ -6,7 +6,11 @@ exists, is pending, belongs to the payer, the amount and currency match, the pay
 banned); money is credited only for `successful_payment`, once per Telegram charge id.
 
 Order statuses: pending -> paid -> refunded, or pending -> cancelled (the invoice could not be
-sent). Nothing leaves `refunded` or `cancelled`.
+sent). A manual transfer's order moves pending -> paid (an admin approved its receipt) or
+pending -> rejected. A Stars order whose invoice was never paid, or a manual one with no receipt,
+moves pending -> expired after a while; expired -> paid still happens when Telegram charges the
+old invoice anyway (the money was taken, so it is credited). Nothing leaves `refunded`,
+`cancelled` or `rejected`.
 """
 
 import re
@@ -26,6 +30,8 @@ PROMO_CODE = re.compile(r"[A-Z0-9_-]{3,32}")
 
 class PaymentMethod(StrEnum):
     STARS = "stars"
+    MANUAL = "manual"  # a bank transfer an admin approved from its receipt
+    YOOKASSA = "yookassa"  # card / SBP through YooKassa
 
 
 class OrderStatus(StrEnum):
@@ -33,13 +39,19 @@ class OrderStatus(StrEnum):
     PAID = "paid"
     REFUNDED = "refunded"
     CANCELLED = "cancelled"
+    REJECTED = "rejected"
+    EXPIRED = "expired"
 
 
 ORDER_TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
-    OrderStatus.PENDING: frozenset({OrderStatus.PAID, OrderStatus.CANCELLED}),
+    OrderStatus.PENDING: frozenset(
+        {OrderStatus.PAID, OrderStatus.CANCELLED, OrderStatus.REJECTED, OrderStatus.EXPIRED}
+    ),
     OrderStatus.PAID: frozenset({OrderStatus.REFUNDED}),
     OrderStatus.REFUNDED: frozenset(),
     OrderStatus.CANCELLED: frozenset(),
+    OrderStatus.REJECTED: frozenset(),
+    OrderStatus.EXPIRED: frozenset({OrderStatus.PAID}),
 }
 
 
@@ -72,6 +84,7 @@ class CheckoutRefusal(StrEnum):
 
     UNKNOWN_ORDER = "unknown-order"
     NOT_PENDING = "not-pending"
+    EXPIRED = "expired"
     WRONG_USER = "wrong-user"
     WRONG_AMOUNT = "wrong-amount"
     BANNED = "banned"
@@ -186,7 +199,8 @@ def checkout_refusal(
     if order.user_id != user_id:
         return CheckoutRefusal.WRONG_USER
     if order.status is not OrderStatus.PENDING:
-        return CheckoutRefusal.NOT_PENDING
+        expired = order.status is OrderStatus.EXPIRED
+        return CheckoutRefusal.EXPIRED if expired else CheckoutRefusal.NOT_PENDING
     if (order.currency, order.amount) != (currency, total_amount):
         return CheckoutRefusal.WRONG_AMOUNT
     return None

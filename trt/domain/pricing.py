@@ -3,7 +3,8 @@
     rubles = credits x usd_per_credit x rub_per_usd x markup, rounded up to whole rubles
 
 and returned as integer kopecks. A free model costs 0; a paid model at least 1 ruble. Money is
-Decimal end to end; a float never touches it.
+Decimal end to end; a float never touches it. An operator's fixed price for a paid model
+(`PricingPolicy.fixed_prices`) replaces the formula for every option of that model.
 
 A SKU is one priced combination of a model's inputs: the values of its priced fields, where a
 per-length field counts started units (e.g. `text<=2000` for 1001-2000 characters). `quote`
@@ -11,10 +12,12 @@ and `price_list` name and price SKUs with the same functions, so the list shows 
 a user is charged.
 """
 
+import dataclasses
 import math
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
+from types import MappingProxyType
 
 from trt.domain.catalog import Catalog, ModelSpec, MultiplierKind, canonical
 from trt.domain.money import KOPECKS_PER_RUBLE, Kopecks, ceil_to_ruble
@@ -29,6 +32,10 @@ class PricingPolicy:
     usd_per_credit: Decimal = Decimal("0.005")
     rub_per_usd: Decimal = Decimal(95)
     markup: Decimal = Decimal("2.0")
+    # model id -> kopecks for every option of that (paid) model, set by an operator
+    fixed_prices: Mapping[str, Kopecks] = dataclasses.field(
+        default_factory=lambda: MappingProxyType({}), hash=False
+    )
 
     def __post_init__(self) -> None:
         for name in ("usd_per_credit", "rub_per_usd", "markup"):
@@ -37,6 +44,13 @@ class PricingPolicy:
                 raise TypeError(f"{name} must be a Decimal, not {type(value).__name__}")
             if not value.is_finite() or value <= 0:
                 raise ValueError(f"{name} must be a positive number, got {value}")
+        for model_id, price in self.fixed_prices.items():
+            if price < KOPECKS_PER_RUBLE:
+                raise ValueError(f"a fixed price is at least 1 ruble, got {price} for {model_id}")
+
+    def with_fixed_prices(self, prices: Mapping[str, Kopecks]) -> "PricingPolicy":
+        """The same policy with exactly these fixed prices."""
+        return replace(self, fixed_prices=MappingProxyType(dict(prices)))
 
     def rubles(self, credits: Decimal) -> Decimal:
         return credits * self.usd_per_credit * self.rub_per_usd * self.markup
@@ -65,6 +79,9 @@ class PriceRow:
 def price_in_kopecks(model: ModelSpec, credits: Decimal, policy: PricingPolicy) -> Kopecks:
     if model.free:
         return Kopecks(0)
+    fixed = policy.fixed_prices.get(model.id)
+    if fixed is not None:
+        return fixed
     return Kopecks(max(ceil_to_ruble(policy.rubles(credits)), KOPECKS_PER_RUBLE))
 
 

@@ -1,5 +1,6 @@
 """KIE.ai: the HTTP client, normalised task records, callback parsing and signatures."""
 
+from trt.httpclient import RetryPolicy
 from trt.kie.callbacks import (
     CallbackWakeup,
     callback_url,
@@ -21,7 +22,6 @@ from trt.kie.errors import (
     classify,
 )
 from trt.kie.records import MediaKind, ResultFile, TaskRecord, TaskState
-from trt.kie.retry import RetryPolicy
 
 __all__ = [
     "CallbackWakeup",

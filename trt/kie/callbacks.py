@@ -139,17 +139,19 @@ def _task_id(source: Mapping[str, object]) -> str | None:
 
 
 def _guess_family(data: Mapping[str, object]) -> ApiFamily | None:
-    if "callbackType" in data:
-        return ApiFamily.SUNO
-    if any(key in data for key in ("state", "param", "resultJson")):
-        return ApiFamily.MARKET
+    """The family whose documented callback has these keys (REFERENCE §3.4), most telling first.
+    Midjourney and Luma (not sold) send `resultUrls` beside `promptJson`: no family named."""
     info = as_mapping(data.get("info"))
-    if "fallbackFlag" in data or any(key in info for key in ("resultUrls", "originUrls")):
-        return ApiFamily.VEO
-    # Midjourney and Luma also send `promptJson`, but with `resultUrls` beside it.
-    if "promptJson" in data and "resultUrls" not in data:
-        return ApiFamily.VEO
-    return None
+    signs = (
+        ("callbackType" in data, ApiFamily.SUNO),
+        (any(key in data for key in ("state", "param", "resultJson")), ApiFamily.MARKET),
+        (any(key in data for key in ("video_url", "video_id")), ApiFamily.RUNWAY),
+        (any(key in info for key in ("resultImageUrl", "originImageUrl")), ApiFamily.FLUX_KONTEXT),
+        ("result_urls" in info, ApiFamily.GPT4O_IMAGE),
+        ("fallbackFlag" in data or "resultUrls" in info or "originUrls" in info, ApiFamily.VEO),
+        ("promptJson" in data and "resultUrls" not in data, ApiFamily.VEO),
+    )
+    return next((family for matched, family in signs if matched), None)
 
 
 def _reference(value: object) -> str | None:

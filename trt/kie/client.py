@@ -10,16 +10,17 @@ the query string or the host (an upload base may carry credentials).
 import asyncio
 import random
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
-from types import TracebackType
-from typing import Final, Self, TypeVar
+from typing import Final, TypeVar
 
 import aiohttp
 import structlog
 from yarl import URL
 
 from trt.domain.families import ApiFamily
+from trt.httpclient import OwnedSession, Retrying, RetryPolicy, read_capped, with_retries
+from trt.httpclient.retry import Sleep
 from trt.kie import upload
 from trt.kie.envelope import unwrap
 from trt.kie.errors import (
@@ -32,21 +33,18 @@ from trt.kie.errors import (
 from trt.kie.families import adapter_for
 from trt.kie.payload import as_decimal, as_mapping, as_text, first_text
 from trt.kie.records import TaskRecord
-from trt.kie.retry import RetryPolicy
 
 log = structlog.get_logger(__name__)
 
 T = TypeVar("T")
-Sleep = Callable[[float], Awaitable[None]]
 FormFactory = Callable[[], aiohttp.FormData]
 
 CREDIT_PATH: Final = "/api/v1/chat/credit"
 MAX_RESPONSE_BYTES: Final = 16 << 20
 _NOT_FOUND_CODES: Final = frozenset({404, 422})
-_MIN_ATTEMPT_TIMEOUT: Final = 0.05
 
 
-class KieClient:
+class KieClient(OwnedSession):
     """Async client for KIE's API and upload hosts; owns its session when none is given."""
 
     def __init__(
@@ -64,34 +62,17 @@ class KieClient:
     ) -> None:
         if not api_key:
             raise ValueError("api_key must not be empty")
+        super().__init__(session)
         self._api_base = api_base.rstrip("/")
         self._upload_base = upload_base.rstrip("/")
         self._headers = {"Authorization": f"Bearer {api_key}", "Accept": "application/json"}
-        self._session = session
-        self._owns_session = session is None
-        self._timeout = request_timeout
-        self._retry = retry
-        self._sleep = sleep
-        self._clock = clock
-        self._rng = rng or random.Random()  # noqa: S311 - jitter, not cryptography
-
-    async def __aenter__(self) -> Self:
-        self._http()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.close()
-
-    async def close(self) -> None:
-        """Close the session if this client created it; a given session stays open."""
-        if self._owns_session and self._session is not None:
-            await self._session.close()
-            self._session = None
+        self._retrying = Retrying(
+            policy=retry,
+            request_timeout=request_timeout,
+            sleep=sleep,
+            clock=clock,
+            rng=rng or random.Random(),  # noqa: S311 - jitter, not cryptography
+        )
 
     async def create_task(
         self,
@@ -179,32 +160,25 @@ class KieClient:
         params: Mapping[str, str] | None = None,
         form: FormFactory | None = None,
     ) -> T:
-        started = self._clock()
-        attempt = 0
-        while True:
-            attempt += 1
-            remaining = self._retry.budget - (self._clock() - started)
-            time_limit = max(min(self._timeout, remaining), _MIN_ATTEMPT_TIMEOUT)
-            try:
-                data = await self._send(
-                    method,
-                    url,
-                    time_limit=time_limit,
-                    attempt=attempt,
-                    json=json,
-                    params=params,
-                    form=form,
-                )
-                return parse(data)
-            except KieTransientError as error:
-                delay = self._retry.delay(attempt, self._rng)
-                spent = self._clock() - started
-                fields = _error_fields(error) | {"path": URL(url).path, "attempt": attempt}
-                if attempt >= self._retry.max_attempts or spent + delay >= self._retry.budget:
-                    log.warning("kie.gave_up", **fields, spent_s=round(spent, 3))
-                    raise
-                log.info("kie.retry", **fields, delay_s=round(delay, 3))
-                await self._sleep(delay)
+        async def attempt(number: int, time_limit: float) -> T:
+            data = await self._send(
+                method,
+                url,
+                time_limit=time_limit,
+                attempt=number,
+                json=json,
+                params=params,
+                form=form,
+            )
+            return parse(data)
+
+        return await with_retries(
+            attempt,
+            retrying=self._retrying,
+            transient=KieTransientError,
+            event="kie",
+            path=URL(url).path,
+        )
 
     async def _send(
         self,
@@ -231,7 +205,9 @@ class KieClient:
                 raise_for_status=False,  # a shared session may default to True; we classify
             ) as response:
                 status = response.status
-                body = await _read_capped(response)
+                body = await read_capped(
+                    response, limit=MAX_RESPONSE_BYTES, too_big=_too_big(status)
+                )
         except aiohttp.InvalidURL as error:
             raise KieInvalidRequest(f"{method} {path}: invalid URL") from error
         except (aiohttp.ClientError, TimeoutError) as error:
@@ -254,21 +230,9 @@ class KieClient:
                 outcome=outcome,
             )
 
-    def _http(self) -> aiohttp.ClientSession:
-        if self._session is None:
-            self._session = aiohttp.ClientSession()
-        return self._session
 
-
-async def _read_capped(response: aiohttp.ClientResponse) -> bytes:
-    body = bytearray()
-    async for chunk in response.content.iter_chunked(1 << 16):
-        body += chunk
-        if len(body) > MAX_RESPONSE_BYTES:
-            raise KieTransientError(
-                f"response larger than {MAX_RESPONSE_BYTES} bytes", http_status=response.status
-            )
-    return bytes(body)
+def _too_big(status: int) -> Callable[[str], KieTransientError]:
+    return lambda reason: KieTransientError(reason, http_status=status)
 
 
 def _task_id_of(data: object) -> str:
@@ -288,7 +252,3 @@ def _credits_of(data: object) -> Decimal:
 
 def _code_of(error: KieError) -> int | None:
     return error.code if error.code not in (None, 200) else error.http_status
-
-
-def _error_fields(error: KieError) -> dict[str, object]:
-    return {"error": type(error).__name__, "http_status": error.http_status, "code": error.code}

@@ -3,6 +3,7 @@ credit balance and alert the admins when it runs low. Every action is audited in
 transaction that performs it."""
 
 import asyncio
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -32,8 +33,9 @@ class CreditSource(Protocol):
 
 
 class AdminNotifier(Protocol):
-    async def low_kie_balance(self, *, admin_ids: frozenset[int], credits: Decimal) -> None:
-        """Tell every admin the KIE balance is below the threshold."""
+    async def low_kie_balance(self, *, admins: Mapping[int, str | None], credits: Decimal) -> None:
+        """Tell every admin (id -> their language; None: never seen, the default one) that the
+        KIE balance is below the threshold."""
         ...
 
 
@@ -156,8 +158,9 @@ class AdminTools:
 
 class LowBalanceWatch:
     """Checks the KIE balance every `interval` seconds; when it falls below `threshold` the
-    admins are told once per crossing, and never more than once an hour (across instances:
-    the last alert's time is read from the audit log)."""
+    admins are told, each in their language, once per crossing, and never more than once an
+    hour (across instances: the last alert's time is read from the audit log). Only the leader
+    runs it."""
 
     def __init__(
         self,
@@ -209,7 +212,11 @@ class LowBalanceWatch:
                 details={"credits": str(credits), "threshold": str(self._threshold)},
                 now=now,
             )
+            admins: dict[int, str | None] = {}
+            for admin_id in sorted(self._admin_ids):
+                profile = await users.get_user(tx, admin_id)
+                admins[admin_id] = profile.language if profile is not None else None
         self._below = True
         log.warning("kie.balance_low", credits=str(credits))
-        await self._notifier.low_kie_balance(admin_ids=self._admin_ids, credits=credits)
+        await self._notifier.low_kie_balance(admins=admins, credits=credits)
         return True

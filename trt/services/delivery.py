@@ -3,8 +3,8 @@
 A job's delivery row is queued in the same transaction that marks the job succeeded
 (`enqueue_delivery`), so a committed success always has a delivery. Workers then:
 
-1. claim due rows with a lease, in one short transaction (`attempts` is the claim's fencing
-   token);
+1. claim due rows with a lease, in one short transaction, as soon as one of `concurrency`
+   slots is free (`ClaimLoop`; `attempts` is the claim's fencing token);
 2. send the files through `Messenger`; after each message reaches the chat, the ids of the files
    delivered so far are committed, fenced by the claim, and a retry resumes after them;
 3. mark the row sent right after the last message, or pending again with backoff (temporary
@@ -13,7 +13,9 @@ A job's delivery row is queued in the same transaction that marks the job succee
 Exactly once, and the window that remains: if the process dies after Telegram accepted a
 message but before its progress commit, the lease expires and another worker sends that one
 message again. The window is kept to a single message and a single-row UPDATE: progress is
-committed per message, outside any long transaction, and nothing else runs in between. A worker
+committed per message, outside any long transaction, and nothing else runs in between; if the
+database is unreachable then, the commit is retried while the lease lasts, so the window grows
+only if the process also dies during the outage. A worker
 that outlives its lease (stalled longer than `lease`) finds its fencing token stale at the next
 progress commit and stops, so at most the message in flight is duplicated. A lease must
 comfortably exceed the time to send one message (an upload of up to 50 MB); two minutes does.
@@ -21,9 +23,15 @@ comfortably exceed the time to send one message (an upload of up to 50 MB); two 
 After the row is marked sent, `ResultActions` (when given) puts the job's buttons under the
 result: at most once, since only the worker whose mark succeeded offers them. A crash between
 the mark and the offer loses the buttons, never the result; the history offers the same ones.
+
+Against Telegram's ~30 messages/s overall (the `SendLimiter` paces every send of the process), a
+one-file result costs two messages: the file and the buttons (at most 14.5 results/s at 29
+messages/s). The status message's "done" edit (the lifecycle's, not sent here) is an edit: the
+Bot FAQ states its limits for messages sent, and the emulator counts sends only.
 """
 
 import asyncio
+import time
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,6 +39,7 @@ from typing import Any
 import structlog
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from trt.services.claim_loop import ClaimLoop
 from trt.services.metrics import Metrics
 from trt.services.ports import (
     Clock,
@@ -43,12 +52,17 @@ from trt.services.ports import (
     ResultFileRef,
 )
 from trt.storage import deliveries
-from trt.storage.database import Database
+from trt.storage.database import MAYBE_UNAVAILABLE, Database, is_unavailable
 from trt.storage.deliveries import ClaimedDelivery
 
 log = structlog.get_logger(__name__)
 
 _KINDS = {kind.value: kind for kind in ResultFileKind}
+
+
+PROGRESS_RETRY_FIRST = 0.2  # seconds before the first retry of a failed progress commit
+PROGRESS_RETRY_MAX = 5.0
+PROGRESS_MARGIN = 5.0  # seconds of the lease left unused, so the fencing never races a new claim
 
 
 class LeaseLost(Exception):
@@ -95,7 +109,7 @@ class Deliveries:
         lease: timedelta = timedelta(minutes=2),
         max_attempts: int = 5,
         batch: int = 20,
-        concurrency: int = 4,
+        concurrency: int = 32,
         retry_delay: timedelta = timedelta(seconds=10),
         max_retry_delay: timedelta = timedelta(minutes=10),
         metrics: Metrics | None = None,
@@ -112,7 +126,13 @@ class Deliveries:
         self._slots = asyncio.Semaphore(concurrency)
         self._retry_delay = retry_delay
         self._max_retry_delay = max_retry_delay
-        self._woken = asyncio.Event()
+        self._loop = ClaimLoop(
+            name="deliveries",
+            claim=self._claim,
+            handle=self._deliver_recorded,
+            concurrency=concurrency,
+            idle_interval=0.5,
+        )
 
     async def enqueue(self, tx: AsyncConnection, *, job_id: int) -> bool:
         """Queue a delivery in the caller's transaction; call `wake()` after it commits."""
@@ -120,35 +140,32 @@ class Deliveries:
 
     def wake(self) -> None:
         """Make the running loop look for due deliveries now rather than at its next tick."""
-        self._woken.set()
+        self._loop.wake()
 
     async def run_once(self) -> int:
         """Claim due deliveries and deliver them; returns how many were claimed."""
-        async with self._db.transaction() as tx:
-            claims = await deliveries.claim_due(
-                tx, now=self._clock.now(), lease=self._lease, limit=self._batch
-            )
-        outcomes = await asyncio.gather(
-            *(self._deliver_guarded(claim) for claim in claims), return_exceptions=True
-        )
-        for claim, outcome in zip(claims, outcomes, strict=True):
-            if isinstance(outcome, Exception):  # the outcome could not be recorded (database)
-                log.error("delivery.unrecorded", job_id=claim.job_id, exc_info=outcome)
+        claims = await self._claim(self._batch)
+        await asyncio.gather(*(self._deliver_recorded(claim) for claim in claims))
         return len(claims)
 
     async def run(self, stop: asyncio.Event, interval: float = 0.5) -> None:
-        """Deliver until `stop` is set, waking every `interval` seconds or on `wake()`."""
+        """Deliver until `stop` is set, claiming as slots free up, on `wake()`, or every
+        `interval` seconds."""
         log.info("delivery.loop_started", interval=interval)
-        while not stop.is_set():
-            self._woken.clear()
-            try:
-                claimed = await self.run_once()
-            except Exception:  # loop boundary: log, back off, keep delivering
-                log.exception("delivery.loop_failed")
-                claimed = 0
-            if claimed < self._batch:
-                await _first_of(stop, self._woken, within=interval)
+        await self._loop.run(stop, idle_interval=interval)
         log.info("delivery.loop_stopped")
+
+    async def _claim(self, limit: int) -> list[ClaimedDelivery]:
+        async with self._db.transaction() as tx:
+            return await deliveries.claim_due(
+                tx, now=self._clock.now(), lease=self._lease, limit=limit
+            )
+
+    async def _deliver_recorded(self, claim: ClaimedDelivery) -> None:
+        try:
+            await self._deliver_guarded(claim)
+        except Exception:  # the outcome could not be recorded (database): the lease retries it
+            log.exception("delivery.unrecorded", job_id=claim.job_id)
 
     async def _deliver_guarded(self, claim: ClaimedDelivery) -> None:
         with structlog.contextvars.bound_contextvars(
@@ -182,11 +199,7 @@ class Deliveries:
 
         async def progress(message_ids: Sequence[int]) -> None:
             done.extend(message_ids)
-            async with self._db.transaction() as tx:
-                current = await deliveries.record_progress(
-                    tx, claim.job_id, done, attempt=claim.attempts, now=self._clock.now()
-                )
-            if not current:
+            if not await self._record_progress(claim, done):
                 raise LeaseLost
 
         try:
@@ -203,6 +216,29 @@ class Deliveries:
             await self._retry_or_fail(claim, str(exc), exc.retry_after)
         else:
             await self._mark_sent(claim, [*claim.message_ids, *sent])
+
+    async def _record_progress(self, claim: ClaimedDelivery, done: Sequence[int]) -> bool:
+        """Commit which messages are in the chat; False if the claim was lost.
+
+        Only this process knows they went out: if the database is unreachable now, giving up
+        would have them sent again. So it keeps trying while the claim's lease lasts (after
+        that another worker may claim the delivery, and the fencing refuses this record).
+        """
+        lease_left = (claim.lease_until - self._clock.now()).total_seconds()
+        give_up_at = time.monotonic() + lease_left - PROGRESS_MARGIN
+        pause = PROGRESS_RETRY_FIRST
+        while True:
+            try:
+                async with self._db.transaction() as tx:
+                    return await deliveries.record_progress(
+                        tx, claim.job_id, done, attempt=claim.attempts, now=self._clock.now()
+                    )
+            except MAYBE_UNAVAILABLE as exc:
+                if not is_unavailable(exc) or time.monotonic() + pause >= give_up_at:
+                    raise
+                log.warning("delivery.progress_retry", error=type(exc).__name__, pause_s=pause)
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, PROGRESS_RETRY_MAX)
 
     async def _mark_sent(self, claim: ClaimedDelivery, message_ids: Sequence[int]) -> None:
         async with self._db.transaction() as tx:
@@ -249,13 +285,3 @@ class Deliveries:
         self._metrics.deliveries.labels("blocked" if expected else "failed").inc()
         level = log.warning if expected else log.error
         level("delivery.failed", error=error, chat_id=claim.chat_id)
-
-
-async def _first_of(*events: asyncio.Event, within: float) -> None:
-    """Wait until any of `events` is set, or `within` seconds pass."""
-    waiters = [asyncio.ensure_future(event.wait()) for event in events]
-    try:
-        await asyncio.wait(waiters, timeout=within, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for waiter in waiters:
-            waiter.cancel()

@@ -3,10 +3,11 @@ price (or count a free use). Nothing is sent to KIE here: the job row exists fir
 reconciler submits it right away (woken) or after a crash (when its lease runs out).
 """
 
+import math
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import structlog
 from sqlalchemy.exc import IntegrityError
@@ -14,17 +15,20 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from trt.domain import inputs, quota
 from trt.domain.catalog import Catalog
-from trt.domain.errors import FreeQuotaExhausted, InvalidInputs, UserBanned
+from trt.domain.errors import FreeQuotaExhausted, InvalidInputs, TooManyStarts, UserBanned
 from trt.domain.ledger import job_hold_key
 from trt.domain.pricing import PricingPolicy, quote
 from trt.domain.quota import QuotaStatus
 from trt.services.metrics import Metrics
+from trt.services.model_overrides import Offer
 from trt.services.ports import Clock
 from trt.storage import free_uses, jobs, ledger, users
 from trt.storage.database import Database
 from trt.storage.jobs import NewJob
 
 log = structlog.get_logger(__name__)
+
+START_WINDOW = timedelta(minutes=1)  # the per-user limit on generation starts counts this span
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,14 +49,20 @@ class Generation:
         free_daily_quota: int,
         on_created: Callable[[], None] = lambda: None,
         metrics: Metrics | None = None,
+        offer: Callable[[], Awaitable[Offer]] | None = None,
+        starts_per_minute: int = 0,
     ) -> None:
         self._metrics = metrics or Metrics()
+        self._starts_per_minute = starts_per_minute  # per user, across instances; 0: no limit
         self._db = db
         self._catalog = catalog
         self._pricing = pricing
         self._clock = clock
         self._free_daily_quota = free_daily_quota
         self._on_created = on_created  # wakes the reconciler so submission starts at once
+        # The operator's overrides read afresh (a switched-off model is refused, a fixed price
+        # is held); without it the catalog and pricing above are used as they are.
+        self._offer = offer
 
     async def start(
         self,
@@ -71,11 +81,12 @@ class Generation:
         """
         if request_key is not None and (known := await self._started_by(request_key)):
             return known
-        model = self._catalog.get(model_id)
+        offer = await self._offer() if self._offer else Offer(self._catalog, self._pricing)
+        model = offer.catalog.get(model_id)  # ModelUnavailable when switched off: nothing held
         checked = inputs.validate(model, values)
         if not checked.ok:
             raise InvalidInputs(checked.problems)
-        price = quote(model, checked.values, self._pricing)
+        price = quote(model, checked.values, offer.pricing)
         now = self._clock.now()
         new_job = NewJob(
             user_id=user_id,
@@ -110,6 +121,16 @@ class Generation:
         self._on_created()
         return StartedJob(job_id=job_id, price=price.price, is_free=model.free)
 
+    async def _check_start_rate(self, tx: AsyncConnection, *, user_id: int, now: datetime) -> None:
+        """At most `starts_per_minute` jobs per user in any 60 s, counted in the database."""
+        limit = self._starts_per_minute
+        if limit <= 0:
+            return
+        oldest = await jobs.nth_latest_start(tx, user_id, limit)
+        if oldest is not None and now - oldest < START_WINDOW:
+            wait = START_WINDOW - (now - oldest)
+            raise TooManyStarts(limit=limit, retry_after=max(1, math.ceil(wait.total_seconds())))
+
     async def _create(self, job: NewJob, *, status_message_id: int | None) -> int:
         """The job row and its hold (or free use), in one transaction."""
         now = self._clock.now()
@@ -117,7 +138,8 @@ class Generation:
             profile = await users.get_user(tx, job.user_id)
             if profile is not None and profile.is_banned:
                 raise UserBanned(f"user {job.user_id} is banned")
-            await ledger.lock_balance(tx, job.user_id)
+            await ledger.lock_balance(tx, job.user_id)  # also serializes this user's starts
+            await self._check_start_rate(tx, user_id=job.user_id, now=now)
             job_id = await jobs.create(tx, job, now=now)
             if job.is_free:
                 await self._count_free_use(tx, user_id=job.user_id, job_id=job_id)

@@ -1,7 +1,8 @@
 """Stars top-ups: orders, the pre-checkout answer, crediting `successful_payment` exactly once,
 and refunds.
 
-Crediting: the order moves pending -> paid by compare-and-set and the ledger entry
+Crediting: the order moves pending -> paid (or expired -> paid: the invoice outlived its order,
+but Telegram took the money) by compare-and-set and the ledger entry
 `tg-charge:<telegram_payment_charge_id>` is written in the SAME transaction, so a repeated
 update finds the key taken and changes nothing. Money Telegram did take is always credited,
 even for an order that is no longer pending (a second charge of one invoice): the charge id,
@@ -12,13 +13,13 @@ Refunds: `refundStarPayment` first, then the order moves paid -> refunded (compa
 the ledger takes back what was credited under `tg-refund:<charge id>`, never more than is
 available (the balance cannot go negative). An admin's refund is refused up front when the
 money was already spent, unless forced; a `refunded_payment` update records the same refund,
-and whichever comes second changes nothing.
+and whichever comes second changes nothing. A card order's refund goes to `CardRefunder`
+(YooKassa's refunds API), under the same rules.
 """
 
 import secrets
 from dataclasses import dataclass
 from decimal import Decimal
-from enum import StrEnum
 from typing import Protocol
 
 import structlog
@@ -43,6 +44,7 @@ from trt.domain.payments import (
 )
 from trt.services.metrics import Metrics
 from trt.services.ports import Clock
+from trt.services.refunds import RefundOutcome, RefundStatus, take_back
 from trt.services.topups import ReferralReward, credit_topup
 from trt.storage import ledger, payments, users
 from trt.storage.database import Database
@@ -84,24 +86,10 @@ class Completion:
     reward: ReferralReward | None = None
 
 
-class RefundStatus(StrEnum):
-    REFUNDED = "refunded"
-    NOT_FOUND = "not-found"
-    NOT_PAID = "not-paid"
-    ALREADY_REFUNDED = "already-refunded"
-    SPENT = "spent"
-    REFUSED = "refused"
-
-
-@dataclass(frozen=True, slots=True)
-class RefundOutcome:
-    status: RefundStatus
-    order: PaymentOrder | None = None
-    debited: int = 0
-    available: int = 0
-    recorded_now: bool = False  # this call wrote the refund (so it tells the user)
-    detail: str = ""
-    language: str | None = None  # the paying user's, for telling them
+class CardRefunder(Protocol):
+    async def refund(self, *, order_id: int, force: bool) -> RefundOutcome:
+        """An admin's refund of a paid card order through its payment service."""
+        ...
 
 
 class Payments:
@@ -114,6 +102,7 @@ class Payments:
         referral_bonus: Kopecks,
         stars: StarsGateway,
         metrics: Metrics,
+        cards: CardRefunder | None = None,
     ) -> None:
         self._db = db
         self._clock = clock
@@ -121,6 +110,7 @@ class Payments:
         self._bonus = referral_bonus
         self._stars = stars
         self._metrics = metrics
+        self._cards = cards
 
     async def order_package(self, *, user_id: int, stars: int) -> PaymentOrder:
         """A pending order for one of the configured packages (a stale button raises)."""
@@ -181,6 +171,14 @@ class Payments:
                     provider_charge_id=provider_charge_id,
                     now=now,
                 )
+                if not moved:  # Telegram charged an invoice whose order expired: still paid
+                    moved = await payments.mark_paid_after_expiry(
+                        tx,
+                        order_id=order.id,
+                        telegram_charge_id=telegram_charge_id,
+                        provider_charge_id=provider_charge_id,
+                        now=now,
+                    )
                 if not moved and order.telegram_payment_charge_id != telegram_charge_id:
                     log.warning("payment.extra_charge", order_id=order.id, status=order.status)
             credit = self._credit_for(order, currency=currency, total_amount=total_amount)
@@ -207,7 +205,8 @@ class Payments:
         )
 
     async def refund(self, *, reference: str, force: bool) -> RefundOutcome:
-        """An admin's refund of an order (by id or Telegram charge id) through Telegram."""
+        """An admin's refund of an order (by id or Telegram charge id) through Telegram, or of
+        a card order through YooKassa."""
         async with self._db.read() as tx:
             order = None
             if reference.isascii() and reference.isdecimal() and len(reference) <= ORDER_ID_DIGITS:
@@ -216,6 +215,11 @@ class Payments:
             if order is None:
                 return RefundOutcome(RefundStatus.NOT_FOUND)
             available = (await ledger.get_balance(tx, order.user_id)).available
+            # read again after the balance: a refund committed in between shows as "refunded",
+            # never as a paid order whose money is gone (READ COMMITTED, statement by statement)
+            order = await payments.order_by_id(tx, order.id) or order
+        if order.method is PaymentMethod.YOOKASSA:
+            return await self._card_refund(order, force=force)
         blocker = _refund_blocker(order, available=available, force=force)
         if blocker is not None:
             return blocker
@@ -237,6 +241,11 @@ class Payments:
             )
         return outcome
 
+    async def _card_refund(self, order: PaymentOrder, *, force: bool) -> RefundOutcome:
+        if self._cards is None:  # card payments were switched off since it was paid
+            return RefundOutcome(RefundStatus.UNREACHABLE, order, detail="YooKassa is off")
+        return await self._cards.refund(order_id=order.id, force=force)
+
     async def record_refund(self, *, telegram_charge_id: str) -> RefundOutcome:
         """Mark the order refunded and take back what is left of its money, once."""
         now = self._clock.now()
@@ -245,47 +254,28 @@ class Payments:
             if order is None:
                 log.warning("payment.refund_unknown_charge")
                 return RefundOutcome(RefundStatus.NOT_FOUND)
-            balance = await ledger.lock_balance(tx, order.user_id)  # serialises the two paths
-            debit = min(order.credit, balance.available)
-            if not await payments.mark_refunded(tx, order_id=order.id, debit=debit, now=now):
-                current = await payments.order_by_id(tx, order.id)
-                status = (
-                    RefundStatus.ALREADY_REFUNDED
-                    if current is not None and current.status is OrderStatus.REFUNDED
-                    else RefundStatus.NOT_PAID
+            outcome = await take_back(
+                tx,
+                order=order,
+                key=telegram_refund_key(telegram_charge_id),
+                reason="stars refund",
+                now=now,
+            )
+        if outcome.recorded_now:
+            if outcome.debited < order.credit:
+                log.warning(
+                    "payment.refund_shortfall",
+                    order_id=order.id,
+                    missing=order.credit - outcome.debited,
                 )
-                debited = (current.refund_debit if current else None) or 0
-                return RefundOutcome(status, current, debited=debited, available=balance.available)
-            if debit > 0:
-                await ledger.post(
-                    tx,
-                    user_id=order.user_id,
-                    kind=EntryKind.DEBIT,
-                    amount=debit,
-                    key=telegram_refund_key(telegram_charge_id),
-                    now=now,
-                    reference=f"order:{order.id}",
-                    reason="stars refund",
-                )
-            refunded = await payments.order_by_id(tx, order.id)
-            profile = await users.get_user(tx, order.user_id)
-        if debit < order.credit:
-            log.warning("payment.refund_shortfall", order_id=order.id, missing=order.credit - debit)
-        self._metrics.ledger_kopecks.labels(EntryKind.DEBIT.value).inc(debit)
-        log.info("payment.refunded", order_id=order.id, debited=debit)
-        return RefundOutcome(
-            RefundStatus.REFUNDED,
-            refunded,
-            debited=debit,
-            available=balance.available - debit,
-            recorded_now=True,
-            language=profile.language if profile else None,
-        )
+            self._metrics.ledger_kopecks.labels(EntryKind.DEBIT.value).inc(outcome.debited)
+            log.info("payment.refunded", order_id=order.id, debited=outcome.debited)
+        return outcome
 
     async def history(self, *, user_id: int, limit: int = 10) -> list[PaymentOrder]:
-        """The user's paid and refunded orders, newest first."""
+        """The user's orders worth showing (paid, refunded, rejected, in review), newest first."""
         async with self._db.read() as tx:
-            return await payments.settled_orders(tx, user_id, limit=limit)
+            return await payments.history_orders(tx, user_id, limit=limit)
 
     async def _create(self, *, user_id: int, stars: int, credit: Kopecks) -> PaymentOrder:
         async with self._db.transaction() as tx:

@@ -5,6 +5,7 @@ the adapter picks the transport, the method and the words. Its failures form one
 
     MessengerError
     ├── RecipientUnavailable       the user blocked the bot or the chat is gone: final
+    ├── MessageRejected            Telegram refused the message itself (400): final, not the user
     └── DeliveryTemporarilyFailed  network, 5xx, 429 beyond the wait budget: try again later
         └── ResultFileUnavailable  the provider no longer serves a result file (expired)
 
@@ -53,6 +54,11 @@ class MessengerError(Exception):
 
 class RecipientUnavailable(MessengerError):
     """The user blocked the bot or the chat does not exist: never retried."""
+
+
+class MessageRejected(MessengerError):
+    """Telegram refused the message itself (e.g. a bad file id): another try fails the same
+    way, and the user is not to blame."""
 
 
 class DeliveryTemporarilyFailed(MessengerError):

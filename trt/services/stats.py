@@ -26,7 +26,8 @@ class StatsReport:
     period: Period
     new_users: int
     active_users: int
-    topups: dict[str, int]  # kopecks per payment method
+    # kopecks per payment method (any the orders name, `other` without an order), largest first
+    topups: dict[str, int]
     revenue: int  # kopecks of every top-up
     captured: int  # kopecks earned by finished jobs
     credits: Decimal  # KIE credits spent
@@ -70,7 +71,7 @@ class Stats:
             period=period,
             new_users=new_users,
             active_users=active,
-            topups=topups,
+            topups=dict(sorted(topups.items(), key=lambda item: (-item[1], item[0]))),
             revenue=sum(topups.values()),
             captured=captured,
             credits=figures.credits,

@@ -4,9 +4,13 @@ two instances, a restart before the polling offset was confirmed)."""
 import asyncio
 from datetime import timedelta
 
+import structlog
+
 from trt.services.ports import Clock
 from trt.storage import updates
 from trt.storage.database import Database
+
+log = structlog.get_logger(__name__)
 
 KEEP_FOR = timedelta(days=2)  # Telegram keeps unconfirmed updates for 24 hours
 
@@ -29,5 +33,8 @@ class UpdateLog:
     async def prune_forever(self, *, interval: float = 3600.0) -> None:
         """Forget old update ids now and then; runs until cancelled."""
         while True:
-            await self.prune()
+            try:
+                await self.prune()
+            except Exception:  # loop boundary: the database may be away; try next time
+                log.warning("update_log.prune_failed", exc_info=True)
             await asyncio.sleep(interval)

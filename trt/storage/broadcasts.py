@@ -1,8 +1,11 @@
 """Broadcasts and their recipients. Repository functions never commit.
 
-A recipient row moves pending → sending (leased) → sent | blocked | failed. A worker claims
-rows by setting a lease (PostgreSQL: `FOR UPDATE SKIP LOCKED`, so concurrent workers take
-different rows); a crashed worker's rows become claimable again when the lease runs out.
+A recipient row moves pending → sending (leased) → sent | blocked | failed, or back to pending
+with a "not before" time (`lease_until`) after a temporary failure; `attempts` counts claims. A
+worker claims rows by setting a lease (PostgreSQL: `FOR UPDATE SKIP LOCKED`, so concurrent
+workers take different rows); a crashed worker's rows become claimable again when the lease
+runs out. A broadcast moves running → finishing (every recipient settled; the report is due)
+→ done (the report went out).
 """
 
 from dataclasses import dataclass
@@ -17,6 +20,7 @@ from trt.storage.tables import broadcast_recipients, broadcasts, users
 
 class BroadcastStatus(StrEnum):
     RUNNING = "running"
+    FINISHING = "finishing"
     DONE = "done"
 
 
@@ -46,6 +50,7 @@ class Claimed:
     user_id: int
     text: str | None
     photo_file_id: str | None
+    attempts: int  # this claim included
 
 
 async def create(
@@ -112,11 +117,13 @@ async def get(tx: AsyncConnection, broadcast_id: int) -> Broadcast | None:
     )
 
 
-async def running(tx: AsyncConnection) -> list[Broadcast]:
+async def open_broadcasts(tx: AsyncConnection) -> list[Broadcast]:
+    """Broadcasts still sending or with their report still due, oldest first."""
+    open_ = [BroadcastStatus.RUNNING.value, BroadcastStatus.FINISHING.value]
     ids = (
         await tx.execute(
             sa.select(broadcasts.c.id)
-            .where(broadcasts.c.status == BroadcastStatus.RUNNING.value)
+            .where(broadcasts.c.status.in_(open_))
             .order_by(broadcasts.c.id)
         )
     ).scalars()
@@ -127,14 +134,23 @@ async def running(tx: AsyncConnection) -> list[Broadcast]:
 async def claim(
     tx: AsyncConnection, *, now: datetime, lease: timedelta, limit: int
 ) -> list[Claimed]:
-    """Lease up to `limit` recipients of running broadcasts, oldest broadcast first."""
+    """Lease up to `limit` due recipients of running broadcasts, oldest broadcast first."""
     r = broadcast_recipients
     due = sa.or_(
-        r.c.status == RecipientStatus.PENDING.value,
+        sa.and_(
+            r.c.status == RecipientStatus.PENDING.value,
+            sa.or_(r.c.lease_until.is_(None), r.c.lease_until <= now),
+        ),
         sa.and_(r.c.status == RecipientStatus.SENDING.value, r.c.lease_until <= now),
     )
     query = (
-        sa.select(r.c.broadcast_id, r.c.user_id, broadcasts.c.text, broadcasts.c.photo_file_id)
+        sa.select(
+            r.c.broadcast_id,
+            r.c.user_id,
+            r.c.attempts,
+            broadcasts.c.text,
+            broadcasts.c.photo_file_id,
+        )
         .select_from(r.join(broadcasts, broadcasts.c.id == r.c.broadcast_id))
         .where(due, broadcasts.c.status == BroadcastStatus.RUNNING.value)
         .order_by(r.c.broadcast_id, r.c.user_id)
@@ -147,9 +163,22 @@ async def claim(
         await tx.execute(
             sa.update(r)
             .where(r.c.broadcast_id == row["broadcast_id"], r.c.user_id == row["user_id"])
-            .values(status=RecipientStatus.SENDING.value, lease_until=now + lease)
+            .values(
+                status=RecipientStatus.SENDING.value,
+                lease_until=now + lease,
+                attempts=r.c.attempts + 1,
+            )
         )
-    return [Claimed(**row) for row in rows]
+    return [Claimed(**{**row, "attempts": row["attempts"] + 1}) for row in rows]
+
+
+def _leased(broadcast_id: int, user_id: int) -> sa.ColumnElement[bool]:
+    r = broadcast_recipients
+    return sa.and_(
+        r.c.broadcast_id == broadcast_id,
+        r.c.user_id == user_id,
+        r.c.status == RecipientStatus.SENDING.value,
+    )
 
 
 async def mark(
@@ -159,12 +188,35 @@ async def mark(
     user_id: int,
     status: RecipientStatus,
     now: datetime,
-) -> None:
+) -> bool:
+    """Settle a claimed recipient (sent, blocked or failed); False if it was not claimed."""
+    result = await tx.execute(
+        sa.update(broadcast_recipients)
+        .where(_leased(broadcast_id, user_id))
+        .values(status=status.value, lease_until=None, sent_at=now)
+    )
+    return result.rowcount == 1
+
+
+async def retry_later(
+    tx: AsyncConnection, *, broadcast_id: int, user_id: int, at: datetime
+) -> bool:
+    """Put a claimed recipient back, to be claimed again from `at`; False if not claimed."""
+    result = await tx.execute(
+        sa.update(broadcast_recipients)
+        .where(_leased(broadcast_id, user_id))
+        .values(status=RecipientStatus.PENDING.value, lease_until=at)
+    )
+    return result.rowcount == 1
+
+
+async def release(tx: AsyncConnection, *, broadcast_id: int, user_id: int, now: datetime) -> None:
+    """Give back a claimed recipient that was not tried: due at once, the claim not counted."""
     r = broadcast_recipients
     await tx.execute(
         sa.update(r)
-        .where(r.c.broadcast_id == broadcast_id, r.c.user_id == user_id)
-        .values(status=status.value, lease_until=None, sent_at=now)
+        .where(_leased(broadcast_id, user_id))
+        .values(status=RecipientStatus.PENDING.value, lease_until=now, attempts=r.c.attempts - 1)
     )
 
 
@@ -187,9 +239,9 @@ async def set_progress_message(tx: AsyncConnection, broadcast_id: int, message_i
     )
 
 
-async def finish_if_done(tx: AsyncConnection, broadcast_id: int, now: datetime) -> bool:
-    """Mark the broadcast done when no recipient is left to send; True for the one caller
-    that made the change (and so sends the report)."""
+async def finish_if_settled(tx: AsyncConnection, broadcast_id: int) -> bool:
+    """running → finishing when no recipient is left to send (or to retry); True for the one
+    caller that made the change."""
     r = broadcast_recipients
     left = sa.exists().where(
         r.c.broadcast_id == broadcast_id,
@@ -201,6 +253,19 @@ async def finish_if_done(tx: AsyncConnection, broadcast_id: int, now: datetime) 
             broadcasts.c.id == broadcast_id,
             broadcasts.c.status == BroadcastStatus.RUNNING.value,
             ~left,
+        )
+        .values(status=BroadcastStatus.FINISHING.value)
+    )
+    return result.rowcount == 1
+
+
+async def mark_reported(tx: AsyncConnection, broadcast_id: int, now: datetime) -> bool:
+    """finishing → done once the report went out; True for the one caller that made it."""
+    result = await tx.execute(
+        sa.update(broadcasts)
+        .where(
+            broadcasts.c.id == broadcast_id,
+            broadcasts.c.status == BroadcastStatus.FINISHING.value,
         )
         .values(status=BroadcastStatus.DONE.value, finished_at=now)
     )

@@ -16,6 +16,21 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 _READ_ONLY = "trt_read_only"
+# What a lost, refused or cut database connection raises (wrapped by SQLAlchemy, or raw from the
+# driver while connecting): worth trying again later.
+UNAVAILABLE = (sa.exc.DBAPIError, OSError)
+# A socket error met while a statement reconnects comes wrapped in a plain StatementError
+# (`is_unavailable` looks inside); catch these, then re-raise what is not unavailability.
+MAYBE_UNAVAILABLE = (sa.exc.StatementError, OSError)
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """The database refused, dropped or could not be reached: worth trying again later."""
+    if isinstance(error, UNAVAILABLE):
+        return True
+    return isinstance(error, sa.exc.StatementError) and isinstance(error.orig, UNAVAILABLE)
+
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 

@@ -7,13 +7,14 @@ jobs come due again when the lease runs out. On PostgreSQL the claim uses
 `FOR UPDATE SKIP LOCKED`, so several processes claim disjoint sets without waiting.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from trt.domain.jobs import IN_FLIGHT, FailReason, JobStatus
@@ -64,6 +65,21 @@ class Job:
     updated_at: datetime
     submitted_at: datetime | None
     finished_at: datetime | None
+
+
+async def nth_latest_start(tx: AsyncConnection, user_id: int, n: int) -> datetime | None:
+    """When the user's `n`-th most recent job was created (None: fewer jobs). Reads at most `n`
+    rows through the (user_id, id) index, however many jobs the user has."""
+    latest = (
+        sa.select(jobs.c.created_at)
+        .where(jobs.c.user_id == user_id)
+        .order_by(jobs.c.id.desc())
+        .limit(n)
+        .subquery()
+    )
+    row = (await tx.execute(sa.select(sa.func.count(), sa.func.min(latest.c.created_at)))).one()
+    count, oldest = int(row[0]), row[1]
+    return oldest if count >= n else None
 
 
 async def create(tx: AsyncConnection, job: NewJob, *, now: datetime) -> int:
@@ -133,6 +149,76 @@ async def update_in_flight(
         .values(updated_at=now, **fields)
     )
     return result.rowcount == 1
+
+
+async def wake_checked(
+    tx: AsyncConnection,
+    *,
+    id_tasks: Collection[tuple[int, str]] = (),
+    ids: Collection[int] = (),
+    task_ids: Collection[str] = (),
+    now: datetime,
+) -> list[tuple[int, str]]:
+    """Make due now the named jobs that are submitted or running (have a stored task id; never
+    a pending one) and not due already. A job is named by (id, task id), by id, or by task id.
+    Returns (id, task id) of each job made due."""
+    named = _named(tx, id_tasks=id_tasks, ids=ids, task_ids=task_ids)
+    if named is None:
+        return []
+    checked = [JobStatus.SUBMITTED.value, JobStatus.RUNNING.value]
+    result = await tx.execute(
+        sa.update(jobs)
+        .where(jobs.c.status.in_(checked), jobs.c.next_check_at > now, named)
+        .values(next_check_at=now)
+        .returning(jobs.c.id, jobs.c.task_id)
+    )
+    return [(int(row[0]), str(row[1])) for row in result]
+
+
+async def states_of(
+    tx: AsyncConnection, *, ids: Collection[int] = (), task_ids: Collection[str] = ()
+) -> list[tuple[int, str | None, JobStatus]]:
+    """(id, task id, status) of the jobs with one of `ids` or `task_ids`."""
+    named = _named(tx, ids=ids, task_ids=task_ids)
+    if named is None:
+        return []
+    query = sa.select(jobs.c.id, jobs.c.task_id, jobs.c.status).where(named)
+    return [(int(row[0]), row[1], JobStatus(row[2])) for row in await tx.execute(query)]
+
+
+def _named(
+    tx: AsyncConnection,
+    *,
+    id_tasks: Collection[tuple[int, str]] = (),
+    ids: Collection[int] = (),
+    task_ids: Collection[str] = (),
+) -> sa.ColumnElement[bool] | None:
+    """Jobs named by (id, task id), by id, or by task id. On PostgreSQL the lists go as arrays:
+    one statement text whatever their lengths, so the prepared statement is reused."""
+    if not (id_tasks or ids or task_ids):
+        return None
+    if tx.dialect.name == "postgresql":
+        pairs = (
+            sa.func.unnest(
+                sa.literal([job_id for job_id, _ in id_tasks], ARRAY(sa.BigInteger)),
+                sa.literal([task_id for _, task_id in id_tasks], ARRAY(sa.Text)),
+            )
+            .table_valued("job_id", "task_id")
+            .render_derived()
+        )
+        return sa.or_(
+            sa.tuple_(jobs.c.id, jobs.c.task_id).in_(sa.select(pairs.c.job_id, pairs.c.task_id)),
+            jobs.c.id == sa.any_(sa.literal(list(ids), ARRAY(sa.BigInteger))),
+            jobs.c.task_id == sa.any_(sa.literal(list(task_ids), ARRAY(sa.Text))),
+        )
+    named = []
+    if id_tasks:
+        named.append(sa.tuple_(jobs.c.id, jobs.c.task_id).in_(list(id_tasks)))
+    if ids:
+        named.append(jobs.c.id.in_(list(ids)))
+    if task_ids:
+        named.append(jobs.c.task_id.in_(list(task_ids)))
+    return sa.or_(*named)
 
 
 async def set_status_message(tx: AsyncConnection, job_id: int, message_id: int) -> None:

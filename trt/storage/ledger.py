@@ -12,6 +12,7 @@ serialise on its row lock, and the guard is re-evaluated on the committed row, s
 holds never overspend.
 """
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -274,6 +275,16 @@ async def _apply_to_balance(
         raise InsufficientFunds(
             user_id=user_id, needed=-available_delta, available=current.available
         )
+
+
+async def existing_keys(tx: AsyncConnection, keys: Collection[str]) -> set[str]:
+    """Which of `keys` are already taken by an entry (one query)."""
+    if not keys:
+        return set()
+    query = sa.select(ledger_entries.c.idempotency_key).where(
+        ledger_entries.c.idempotency_key.in_(list(keys))
+    )
+    return set((await tx.execute(query)).scalars())
 
 
 async def _entry_by_key(tx: AsyncConnection, key: str) -> LedgerEntry | None:

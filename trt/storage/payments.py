@@ -97,6 +97,28 @@ async def mark_cancelled(tx: AsyncConnection, *, order_id: int, now: datetime) -
     return await _move(tx, order_id, OrderStatus.PENDING, OrderStatus.CANCELLED, updated_at=now)
 
 
+async def mark_paid_after_expiry(
+    tx: AsyncConnection,
+    *,
+    order_id: int,
+    telegram_charge_id: str,
+    provider_charge_id: str | None,
+    now: datetime,
+) -> bool:
+    """expired -> paid: Telegram charged an invoice after its order expired; the order keeps the
+    charge ids so the money can be refunded. False when the order was not expired."""
+    return await _move(
+        tx,
+        order_id,
+        OrderStatus.EXPIRED,
+        OrderStatus.PAID,
+        telegram_payment_charge_id=telegram_charge_id,
+        provider_payment_charge_id=provider_charge_id,
+        paid_at=now,
+        updated_at=now,
+    )
+
+
 async def settled_orders(tx: AsyncConnection, user_id: int, *, limit: int) -> list[PaymentOrder]:
     """The user's paid (and later refunded) orders, newest first."""
     rows = (
@@ -105,6 +127,28 @@ async def settled_orders(tx: AsyncConnection, user_id: int, *, limit: int) -> li
             .where(
                 payment_orders.c.user_id == user_id,
                 payment_orders.c.status.in_([OrderStatus.PAID.value, OrderStatus.REFUNDED.value]),
+            )
+            .order_by(payment_orders.c.id.desc())
+            .limit(limit)
+        )
+    ).mappings()
+    return [_to_order(row) for row in rows]
+
+
+async def history_orders(tx: AsyncConnection, user_id: int, *, limit: int) -> list[PaymentOrder]:
+    """What the user's payment list shows, newest first: paid, refunded and rejected orders, and
+    manual transfers waiting for an admin (pending with a receipt)."""
+    decided = [OrderStatus.PAID.value, OrderStatus.REFUNDED.value, OrderStatus.REJECTED.value]
+    in_review = sa.and_(
+        payment_orders.c.status == OrderStatus.PENDING.value,
+        payment_orders.c.receipt_file_id.is_not(None),
+    )
+    rows = (
+        await tx.execute(
+            sa.select(payment_orders)
+            .where(
+                payment_orders.c.user_id == user_id,
+                sa.or_(payment_orders.c.status.in_(decided), in_review),
             )
             .order_by(payment_orders.c.id.desc())
             .limit(limit)
@@ -216,3 +260,8 @@ def _to_order(row: sa.RowMapping) -> PaymentOrder:
         paid_at=row["paid_at"],
         refunded_at=row["refunded_at"],
     )
+
+
+def order_from_row(row: sa.RowMapping) -> PaymentOrder:
+    """The order of a `payment_orders` row another repository selected (with more columns)."""
+    return _to_order(row)

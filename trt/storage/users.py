@@ -31,14 +31,23 @@ async def ensure_user(
     first_name: str | None = None,
     language: str | None = None,
 ) -> None:
-    """Create the user and an empty balance if new; refresh the profile fields if known."""
+    """Create the user and an empty balance if new; refresh the profile fields if known.
+
+    A known user is active again: they reached the bot, so they no longer block it.
+    """
     await tx.execute(
-        upsert(tx, users, conflict_on=["id"], update=["username", "first_name", "last_seen_at"]),
+        upsert(
+            tx,
+            users,
+            conflict_on=["id"],
+            update=["username", "first_name", "last_seen_at", "is_active"],
+        ),
         {
             "id": user_id,
             "username": username,
             "first_name": first_name,
             "language": language,
+            "is_active": True,
             "created_at": now,
             "last_seen_at": now,
         },

@@ -11,6 +11,12 @@ from trt.web.health import HEALTH, HealthSource, health, ready
 from trt.web.kie_callbacks import CALLBACK_SLOT, CallbackSlot, kie_callback
 from trt.web.metrics import HTTP_SECONDS, REGISTRY, metrics, time_requests
 from trt.web.telegram_webhook import WEBHOOK_SLOT, WebhookSlot, telegram_webhook
+from trt.web.yookassa_notifications import (
+    YOOKASSA_PATH,
+    YOOKASSA_SLOT,
+    YooKassaSlot,
+    yookassa_notification,
+)
 
 WEBHOOK_PATH = "/telegram/webhook"
 
@@ -24,6 +30,7 @@ def build_web_app(
     webhook: WebhookSlot,
     registry: CollectorRegistry,
     http_seconds: Histogram,
+    yookassa: YooKassaSlot | None = None,
 ) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[time_requests])
     app[REGISTRY] = registry
@@ -31,9 +38,11 @@ def build_web_app(
     app[HEALTH] = health_source
     app[CALLBACK_SLOT] = callbacks
     app[WEBHOOK_SLOT] = webhook
+    app[YOOKASSA_SLOT] = yookassa or YooKassaSlot()
     app.router.add_get("/health", health)
     app.router.add_get("/ready", ready)
     app.router.add_get("/metrics", metrics)
     app.router.add_post("/callbacks/kie", kie_callback)
     app.router.add_post(WEBHOOK_PATH, telegram_webhook)
+    app.router.add_post(YOOKASSA_PATH, yookassa_notification)
     return app

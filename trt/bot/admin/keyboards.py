@@ -2,6 +2,7 @@
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
+from trt.bot.admin.models import menu_button as models_button
 from trt.bot.callbacks import AdminAction, AdminCb
 from trt.bot.texts import Texts
 from trt.services.stats import Period
@@ -24,6 +25,8 @@ def menu(t: Texts) -> InlineKeyboardMarkup:
                 _button(t("admin-btn-kie"), AdminAction.KIE),
             ],
             [_button(t("admin-btn-broadcast"), AdminAction.BROADCAST)],
+            [_button(t("admin-btn-manual"), AdminAction.MANUAL)],
+            [models_button(t)],
         ]
     )
 

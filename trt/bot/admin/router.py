@@ -12,6 +12,8 @@ from aiogram.types import CallbackQuery, Message
 
 from trt.bot import screens
 from trt.bot.admin import keyboards, views
+from trt.bot.admin.manual_queue import register_manual_queue
+from trt.bot.admin.models import register_models
 from trt.bot.callbacks import AdminAction, AdminCb
 from trt.bot.texts import Texts
 from trt.domain.errors import InsufficientFunds, UnknownUser
@@ -46,6 +48,8 @@ def build_admin_router(operator: Operator) -> Router:
     _register_menu(router, operator)
     _register_users(router, operator)
     _register_broadcast(router, operator)
+    register_manual_queue(router)
+    register_models(router)
     return router
 
 

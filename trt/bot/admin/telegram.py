@@ -3,6 +3,7 @@ the broadcast progress message and report, and the low-KIE-balance alert."""
 
 import asyncio
 import contextlib
+from collections.abc import Mapping
 from decimal import Decimal
 
 import structlog
@@ -18,7 +19,7 @@ from trt.bot.admin import views
 from trt.bot.limiter import SendLimiter
 from trt.bot.texts import DEFAULT_LANGUAGE, Translations
 from trt.services.broadcast import Progress
-from trt.services.ports import DeliveryTemporarilyFailed, RecipientUnavailable
+from trt.services.ports import DeliveryTemporarilyFailed, MessageRejected, RecipientUnavailable
 from trt.storage.broadcasts import Broadcast
 
 log = structlog.get_logger(__name__)
@@ -34,25 +35,30 @@ class TelegramBroadcastSender:
         self._limits = limits
 
     async def send(self, *, chat_id: int, text: str | None, photo_file_id: str | None) -> None:
+        """Blocked or gone chats raise RecipientUnavailable, a message Telegram refuses (400)
+        MessageRejected; network errors, 5xx and 429s beyond the wait budget (each one within
+        it pauses every send of this process) DeliveryTemporarilyFailed."""
+        retry_after = 0.0
         for _ in range(ATTEMPTS):
             await self._limits.acquire(chat_id)
             try:
                 await self._send_once(chat_id, text, photo_file_id)
             except TelegramRetryAfter as exc:
-                if exc.retry_after > MAX_RETRY_AFTER:
-                    raise DeliveryTemporarilyFailed(exc.message) from exc
-                self._limits.pause(exc.retry_after)
+                retry_after = float(exc.retry_after)
+                if retry_after > MAX_RETRY_AFTER:
+                    raise DeliveryTemporarilyFailed(exc.message, retry_after=retry_after) from exc
+                self._limits.pause(retry_after)
             except TelegramForbiddenError as exc:
                 raise RecipientUnavailable(exc.message) from exc
             except TelegramBadRequest as exc:
                 if any(marker in exc.message.lower() for marker in CHAT_GONE):
                     raise RecipientUnavailable(exc.message) from exc
-                raise DeliveryTemporarilyFailed(exc.message) from exc
-            except TelegramAPIError as exc:
+                raise MessageRejected(exc.message) from exc
+            except TelegramAPIError as exc:  # 5xx, network errors and the rest: try later
                 raise DeliveryTemporarilyFailed(exc.message) from exc
             else:
                 return
-        raise DeliveryTemporarilyFailed("too many 429s")
+        raise DeliveryTemporarilyFailed("too many 429s", retry_after=retry_after)
 
     async def _send_once(self, chat_id: int, text: str | None, photo_file_id: str | None) -> None:
         if photo_file_id is not None:
@@ -96,13 +102,18 @@ class TelegramAdminReports:
         except TelegramAPIError as exc:
             log.warning("broadcast.report_failed", error=type(exc).__name__)
 
-    async def low_kie_balance(self, *, admin_ids: frozenset[int], credits: Decimal) -> None:
-        t = self._translations[DEFAULT_LANGUAGE]
-        text = t("admin-kie-alert", credits=f"{credits.normalize():f}")
+    async def low_kie_balance(self, *, admins: Mapping[int, str | None], credits: Decimal) -> None:
+        amount = f"{credits.normalize():f}"
+
+        def alert(admin_id: int) -> str:  # in the admin's language
+            t = self._translations[admins[admin_id] or DEFAULT_LANGUAGE]
+            return t("admin-kie-alert", credits=amount)
+
+        order = sorted(admins)
         results = await asyncio.gather(
-            *(self._bot.send_message(admin_id, text) for admin_id in sorted(admin_ids)),
+            *(self._bot.send_message(admin_id, alert(admin_id)) for admin_id in order),
             return_exceptions=True,
         )
-        for admin_id, result in zip(sorted(admin_ids), results, strict=True):
+        for admin_id, result in zip(order, results, strict=True):
             if isinstance(result, Exception):
                 log.warning("kie.alert_failed", admin_id=admin_id, error=type(result).__name__)

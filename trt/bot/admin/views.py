@@ -3,7 +3,9 @@
 from decimal import Decimal
 
 from trt.bot.texts import Texts
+from trt.domain.manual_topups import RUB
 from trt.domain.money import format_rub
+from trt.domain.payments import PaymentOrder
 from trt.services.admin import UserCard
 from trt.services.broadcast import Progress
 from trt.services.stats import Period, StatsReport
@@ -12,7 +14,10 @@ DATE = "%d.%m.%Y %H:%M"
 
 
 def stats(t: Texts, report: StatsReport) -> str:
-    topups = ", ".join(f"{method} {format_rub(amount)}" for method, amount in report.topups.items())
+    topups = ", ".join(
+        f"{t('admin-topup-method', method=method)} {format_rub(amount)}"
+        for method, amount in report.topups.items()
+    )
     statuses = ", ".join(f"{status} {n}" for status, n in sorted(report.jobs_by_status.items()))
     models = ", ".join(f"{model} ({n})" for model, n in report.top_models)
     failure = "—" if report.failure_rate is None else f"{report.failure_rate:.0%}"
@@ -70,7 +75,7 @@ def card(t: Texts, user: UserCard) -> str:
     lines += [f"#{j.id} {j.model_id} {j.status} {format_rub(j.price)}" for j in user.jobs] or ["—"]
     lines.append(t("admin-user-orders"))
     lines += [
-        f"#{o.id} {o.amount} {o.currency} → {format_rub(o.credit)} ({o.status.value})"
+        f"#{o.id} {_paid_amount(o)} → {format_rub(o.credit)} ({o.status.value})"
         for o in user.orders
     ] or ["—"]
     return "\n".join(lines)
@@ -102,3 +107,10 @@ def report(t: Texts, state: Progress) -> str:
         blocked=str(state.blocked),
         failed=str(state.failed),
     )
+
+
+def _paid_amount(order: PaymentOrder) -> str:
+    """What the user paid: Stars as a count, rubles (kopecks in `amount`) formatted."""
+    if order.currency == RUB:
+        return format_rub(order.amount)
+    return f"{order.amount} {order.currency}"

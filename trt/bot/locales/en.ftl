@@ -73,6 +73,7 @@ cmd-help = Help
 
 error-generic = Something went wrong. We are on it — please try again a bit later.
 error-unknown-model = This model is no longer available. Here is the main menu.
+error-model-unavailable = ⏸ This model is unavailable right now. Please choose another one — here is the main menu.
 error-money = The balance operation did not go through.
 error-insufficient-funds = Not enough money on the balance.
 error-unknown-hold = Reservation not found.
@@ -118,6 +119,7 @@ field-voice = Voice
 field-stability = Stability
 field-similarity_boost = Voice similarity
 field-speed = Speech speed
+field-dialogue = Dialogue
 
 result-caption = ✅ Ready: { $model }
 result-too-large = The file is too large to send in Telegram. Download it here: { $url }
@@ -141,6 +143,10 @@ wiz-step-of = Step { $step } of { $steps }
 wiz-step-optional = Optional: you can leave it as it is.
 wiz-step-current = Now: { $value }
 wiz-ask-text = ✍️ { $name }: send a message, up to { $max } characters.
+wiz-ask-dialogue = 🎭 { $name }: send one line per turn, the voice's name first, up to { $max } characters in all:
+    { $first }: Hi! How are you?
+    { $second }: Fine, thanks.
+    Voices: { $speakers }.
 wiz-ask-text-range = ✍️ { $name }: send a message, { $min } to { $max } characters.
 wiz-ask-enum = { $name }: choose an option.
 wiz-ask-bool = { $name }: yes or no?
@@ -202,6 +208,8 @@ problem-file_too_large = the file is { $size } MB, the limit is { $max } MB.
 problem-too_many_files = { $count } files, at most { $max }.
 problem-too_few_files = { $count } files, at least { $min } needed.
 problem-combination_not_allowed = this combination is not available: { $values }.
+problem-not_a_dialogue_line = line { $line } needs a voice's name and a colon first, like “Brian: Hello”.
+problem-unknown_speaker = there is no voice “{ $name }”; the voices are { $speakers }.
 
 menu-topup = 💳 Top up
 balance-promo = 🎟 Promo code
@@ -220,6 +228,7 @@ payment-done = ✅ Payment received: { $stars } ⭐, { $credited } credited.
     💰 Balance: { $balance }
 precheckout-unknown-order = This invoice is not valid. Open /topup and try again.
 precheckout-not-pending = This invoice is already paid or closed. Open /topup for a new one.
+precheckout-expired = This invoice has expired. Open /topup for a new one.
 precheckout-wrong-user = This invoice was issued to another user.
 precheckout-wrong-amount = The invoice amount does not match the order. Open /topup and try again.
 precheckout-banned = Payments are not available for this account.
@@ -234,6 +243,50 @@ payments-empty = No payments yet.
 payments-entry = { $date } · #{ $order } · { $stars } ⭐ → { $rub } · { $status }
 payment-status-paid = paid
 payment-status-refunded = refunded
+payment-status-rejected = rejected
+payment-status-pending = under review
+payments-entry-other = { $date } · #{ $order } · { $method } · { $rub } · { $status }
+payment-method-manual = 🏦 bank transfer
+manual-btn = 🏦 Bank transfer
+manual-title = 🏦 Top-up by bank transfer. Choose the amount, or send your own from { $min } to { $max }.
+manual-preset = { $amount }
+manual-bad-amount = Send an amount in rubles from { $min } to { $max } (for example 1500), or /cancel.
+manual-banned = Top-ups are not available for this account.
+manual-order =
+    🏦 Order #{ $order }: transfer { $amount }.
+
+    { $details }
+
+    When you have paid, send the receipt here as a photo or a PDF file. The money is credited once an operator checks it.
+manual-btn-receipt = 📎 Send the receipt
+manual-send-receipt = Send the receipt for order #{ $order } as a photo or a PDF file.
+manual-not-receipt = This is not a receipt. Send the receipt for order #{ $order } as a photo or a PDF file, or /cancel.
+manual-receipt-received = 🧾 The receipt for order #{ $order } ({ $amount }) is received and waits for an operator. You will get a message either way.
+manual-receipt-already = The receipt for order #{ $order } is already with an operator. You will get a message once it is checked.
+manual-receipt-closed = Order #{ $order } is closed (it expired or was already checked). Open /topup to start a new transfer.
+manual-receipt-unknown = This order was not found. Open /topup to start a new transfer.
+manual-approved-user =
+    ✅ Your transfer for order #{ $order } is confirmed: { $amount } credited.
+    💰 Balance: { $balance }
+manual-rejected-user = ❌ Your transfer for order #{ $order } ({ $amount }) was not confirmed, nothing was credited. If you did pay, open /topup and send a clearer receipt with a new order.
+manual-review =
+    🧾 Bank transfer, order #{ $order }: { $amount }
+    From: { $name } ({ $username }, id { $user })
+    Created: { $date }
+manual-btn-approve = ✅ Approve { $amount }
+manual-btn-reject = ❌ Reject
+manual-review-approved = ✅ Approved by { $admin }.
+manual-review-rejected = ❌ Rejected by { $admin }.
+manual-approved-admin = Order #{ $order } approved: { $amount } credited.
+manual-rejected-admin = Order #{ $order } rejected; the user is told.
+manual-decided-approved = Order #{ $order } was already approved by { $admin }.
+manual-decided-rejected = Order #{ $order } was already rejected by { $admin }.
+manual-review-gone = Order #{ $order } is not waiting for a decision.
+manual-review-forbidden = Only operators can approve or reject top-ups.
+admin-btn-manual = 🧾 Manual top-ups
+admin-manual-queue = 🧾 Manual top-ups waiting for a decision: { $count }. Open one to see its receipt.
+admin-manual-empty = 🧾 No manual top-ups are waiting.
+admin-manual-item = #{ $order } · { $amount } · { $name }
 refund-usage = Usage: /refund ORDER_ID_OR_CHARGE_ID [force]
 refund-done = ↩️ Order #{ $order } refunded: { $stars } ⭐ returned to the user, { $debited } taken from their balance (now { $balance }).
 refund-not-found = No order { $ref }.
@@ -264,6 +317,7 @@ too-fast = ⏳ Too fast — one moment, please.
 error-generation-refused = The generation cannot be started.
 error-free-quota = The free generations for today are used up.
 error-invalid-inputs = The values do not fit this model. Check them and try again.
+error-too-many-starts = ⏳ Too many generations started in the last minute. Try again in { $seconds } s.
 error-banned = Generations are not available for this account.
 result-actions = What next?
 job-repeat = 🔁 Repeat
@@ -350,3 +404,54 @@ admin-broadcast-started = 📣 Broadcast #{ $id } started: { $total } recipients
 admin-broadcast-dropped = Broadcast cancelled.
 admin-broadcast-progress = 📣 Broadcast #{ $id }: { $done } / { $total } (sent { $sent }, blocked { $blocked }, failed { $failed })
 admin-broadcast-done = ✅ Broadcast #{ $id } finished: { $total } recipients, sent { $sent }, blocked { $blocked }, failed { $failed }.
+admin-topup-method = { $method ->
+    [stars] ⭐ Stars
+    [yookassa] 💳 card / SBP
+    [manual] 🏦 bank transfer
+    [other] without an order
+   *[unknown] { $method }
+}
+admin-btn-models = 🧩 Models
+admin-models-title =
+    🧩 Models: { $on } on, { $off } off. Tap a model to switch it off or on.
+    Fix a price for every option: /model_price ID RUBLES (or /model_price ID reset). By id: /model_off ID, /model_on ID.
+admin-model-line-on = ✅ { $model } · { $price }
+admin-model-line-off = ⛔ { $model } · { $price }
+admin-model-price-range = { $low }–{ $high }
+admin-model-price-fixed = { $price } (fixed)
+admin-model-free = free
+admin-model-usage-switch = Usage: /model_off ID or /model_on ID (the ids are in /admin → 🧩 Models).
+admin-model-usage-price = Usage: /model_price ID RUBLES (e.g. 149.90), or /model_price ID reset.
+admin-model-unknown = No model “{ $id }”. The ids are in /admin → 🧩 Models.
+admin-model-off-done = ⛔ { $id } is switched off: users no longer see it and cannot start it.
+admin-model-on-done = ✅ { $id } is switched on: users see it and can start it.
+admin-model-price-done = 💰 { $id } now costs { $price } for every option.
+admin-model-price-reset = 💰 { $id } is back to the catalog price: { $price }.
+admin-model-price-free = { $id } is a free model: it has no price to fix.
+admin-model-price-limits = A fixed price is from 1 ₽ to { $max }.
+
+# Card / SBP top-ups through YooKassa.
+topup-card = 💳 Bank card / SBP
+cardpay-title = 💳 Top up by bank card or SBP (payment page by YooKassa).
+    Choose an amount, or your own from { $min } to { $max }.
+cardpay-custom = ✏️ Other amount
+cardpay-ask-amount = How much? Send an amount in rubles from { $min } to { $max }, for example 750.
+cardpay-bad-amount = That is not an amount from { $min } to { $max }. Send a number of rubles, for example 750, or /cancel.
+cardpay-ask-contact = 🧾 By law (54-FZ) you get a receipt for the payment. Send the email or phone number to send it to. We keep it, so you type it only once.
+cardpay-bad-contact = That is neither an email nor a phone number. Send, for example, name@example.com or +7 912 345-67-89, or /cancel.
+cardpay-link = 💳 Top-up of { $rub }: press the button below and pay by card or SBP on the YooKassa page.
+    🧾 The receipt goes to { $contact }.
+    The balance is credited as soon as YooKassa confirms the payment.
+cardpay-pay = Pay { $rub }
+cardpay-change-contact = ✉️ Another email / phone
+cardpay-unavailable = ⚠️ The payment service (YooKassa) cannot be reached right now. Nothing was charged and the order is cancelled. Please try again in a few minutes, or top up with Telegram Stars.
+cardpay-paid = ✅ Card payment received: { $credited } credited.
+    💰 Balance: { $balance }
+cardpay-cancelled = ❌ The card payment of { $rub } was cancelled; nothing was charged. Start a new one with /topup.
+refund-card-done = ↩️ Order #{ $order } refunded: { $rub } is going back to the user's card, { $debited } taken from their balance (now { $balance }).
+refund-card-pending = ⏳ YooKassa accepted the refund of order #{ $order } ({ $rub }) and is still returning the money. The balance changes, and the user is told, once YooKassa says it succeeded; /refund { $order } again checks it now.
+refund-card-cancelled = ❌ YooKassa cancelled the refund of order #{ $order } ({ $detail }): no money went back and the balance is unchanged. YooKassa repeats this answer for the order for 24 hours; after that /refund { $order } tries again, or refund it in YooKassa's dashboard (the bot records it).
+refund-card-refused = ❌ YooKassa refused to refund order #{ $order }: { $detail }. Nothing changed.
+refund-card-unreachable = ⚠️ YooKassa could not be asked to refund order #{ $order } ({ $detail }). Nothing changed; run /refund { $order } again later: the money never goes back twice.
+refund-card-user = ↩️ { $rub } was refunded to your card; { $debited } was taken from the balance (now { $balance }).
+payment-method-yookassa = 💳 card / SBP

@@ -74,6 +74,7 @@ cmd-help = Помощь
 
 error-generic = Что-то пошло не так. Мы уже разбираемся — попробуйте ещё раз чуть позже.
 error-unknown-model = Эта модель больше недоступна. Вот главное меню.
+error-model-unavailable = ⏸ Эта модель сейчас недоступна. Выберите другую — вот главное меню.
 error-money = Операция с балансом не выполнена.
 error-insufficient-funds = Недостаточно средств на балансе.
 error-unknown-hold = Резерв не найден.
@@ -119,6 +120,7 @@ field-voice = Голос
 field-stability = Стабильность
 field-similarity_boost = Похожесть голоса
 field-speed = Скорость речи
+field-dialogue = Диалог
 
 result-caption = ✅ Готово: { $model }
 result-too-large = Файл слишком большой для отправки в Telegram. Скачайте его по ссылке: { $url }
@@ -142,6 +144,10 @@ wiz-step-of = Шаг { $step } из { $steps }
 wiz-step-optional = Необязательно: можно оставить как есть.
 wiz-step-current = Сейчас: { $value }
 wiz-ask-text = ✍️ { $name }: отправьте сообщение, до { $max } символов.
+wiz-ask-dialogue = 🎭 { $name }: отправьте по строке на реплику, в начале имя голоса, всего до { $max } символов:
+    { $first }: Привет! Как дела?
+    { $second }: Отлично, спасибо.
+    Голоса: { $speakers }.
 wiz-ask-text-range = ✍️ { $name }: отправьте сообщение, от { $min } до { $max } символов.
 wiz-ask-enum = { $name }: выберите вариант.
 wiz-ask-bool = { $name }: да или нет?
@@ -204,6 +210,8 @@ problem-file_too_large = файл весит { $size } МБ, а можно не 
 problem-too_many_files = { $count } файлов, можно не больше { $max }.
 problem-too_few_files = { $count } файлов, нужно не меньше { $min }.
 problem-combination_not_allowed = такое сочетание недоступно: { $values }.
+problem-not_a_dialogue_line = в строке { $line } нужно сначала имя голоса и двоеточие, например «Brian: Привет».
+problem-unknown_speaker = голоса «{ $name }» нет; есть голоса { $speakers }.
 
 menu-topup = 💳 Пополнить
 balance-promo = 🎟 Промокод
@@ -222,6 +230,7 @@ payment-done = ✅ Оплата получена: { $stars } ⭐, зачисле
     💰 Баланс: { $balance }
 precheckout-unknown-order = Этот счёт недействителен. Откройте /topup и попробуйте ещё раз.
 precheckout-not-pending = Этот счёт уже оплачен или закрыт. Откройте /topup, чтобы получить новый.
+precheckout-expired = Срок этого счёта истёк. Откройте /topup, чтобы получить новый.
 precheckout-wrong-user = Этот счёт выставлен другому пользователю.
 precheckout-wrong-amount = Сумма счёта не совпадает с заказом. Откройте /topup и попробуйте ещё раз.
 precheckout-banned = Оплата недоступна для этого аккаунта.
@@ -236,6 +245,50 @@ payments-empty = Платежей пока нет.
 payments-entry = { $date } · №{ $order } · { $stars } ⭐ → { $rub } · { $status }
 payment-status-paid = оплачен
 payment-status-refunded = возвращён
+payment-status-rejected = отклонён
+payment-status-pending = на проверке
+payments-entry-other = { $date } · №{ $order } · { $method } · { $rub } · { $status }
+payment-method-manual = 🏦 банковский перевод
+manual-btn = 🏦 Банковский перевод
+manual-title = 🏦 Пополнение банковским переводом. Выберите сумму или пришлите свою от { $min } до { $max }.
+manual-preset = { $amount }
+manual-bad-amount = Пришлите сумму в рублях от { $min } до { $max } (например, 1500) или /cancel.
+manual-banned = Пополнение недоступно для этого аккаунта.
+manual-order =
+    🏦 Заказ №{ $order }: переведите { $amount }.
+
+    { $details }
+
+    После оплаты пришлите сюда чек фотографией или PDF-файлом. Деньги зачисляются после проверки оператором.
+manual-btn-receipt = 📎 Отправить чек
+manual-send-receipt = Пришлите чек по заказу №{ $order } фотографией или PDF-файлом.
+manual-not-receipt = Это не чек. Пришлите чек по заказу №{ $order } фотографией или PDF-файлом или /cancel.
+manual-receipt-received = 🧾 Чек по заказу №{ $order } ({ $amount }) получен и ждёт проверки оператором. Мы сообщим результат в любом случае.
+manual-receipt-already = Чек по заказу №{ $order } уже у оператора. Мы сообщим, когда он будет проверен.
+manual-receipt-closed = Заказ №{ $order } закрыт (истёк или уже проверен). Откройте /topup, чтобы начать новый перевод.
+manual-receipt-unknown = Заказ не найден. Откройте /topup, чтобы начать новый перевод.
+manual-approved-user =
+    ✅ Перевод по заказу №{ $order } подтверждён: зачислено { $amount }.
+    💰 Баланс: { $balance }
+manual-rejected-user = ❌ Перевод по заказу №{ $order } ({ $amount }) не подтверждён, ничего не зачислено. Если вы оплатили, откройте /topup и пришлите более чёткий чек с новым заказом.
+manual-review =
+    🧾 Банковский перевод, заказ №{ $order }: { $amount }
+    От: { $name } ({ $username }, id { $user })
+    Создан: { $date }
+manual-btn-approve = ✅ Подтвердить { $amount }
+manual-btn-reject = ❌ Отклонить
+manual-review-approved = ✅ Подтвердил { $admin }.
+manual-review-rejected = ❌ Отклонил { $admin }.
+manual-approved-admin = Заказ №{ $order } подтверждён: зачислено { $amount }.
+manual-rejected-admin = Заказ №{ $order } отклонён; пользователь уведомлён.
+manual-decided-approved = Заказ №{ $order } уже подтвердил { $admin }.
+manual-decided-rejected = Заказ №{ $order } уже отклонил { $admin }.
+manual-review-gone = Заказ №{ $order } не ждёт решения.
+manual-review-forbidden = Подтверждать и отклонять пополнения могут только операторы.
+admin-btn-manual = 🧾 Ручные пополнения
+admin-manual-queue = 🧾 Ручных пополнений ждут решения: { $count }. Откройте любое, чтобы увидеть чек.
+admin-manual-empty = 🧾 Ручных пополнений в очереди нет.
+admin-manual-item = №{ $order } · { $amount } · { $name }
 refund-usage = Использование: /refund НОМЕР_ЗАКАЗА_ИЛИ_CHARGE_ID [force]
 refund-done = ↩️ Заказ №{ $order } возвращён: пользователю вернулось { $stars } ⭐, с баланса списано { $debited } (осталось { $balance }).
 refund-not-found = Заказ { $ref } не найден.
@@ -266,6 +319,7 @@ too-fast = ⏳ Слишком быстро — секунду.
 error-generation-refused = Генерацию нельзя запустить.
 error-free-quota = Бесплатные генерации на сегодня закончились.
 error-invalid-inputs = Значения не подходят этой модели. Проверьте их и попробуйте снова.
+error-too-many-starts = ⏳ Слишком много генераций за последнюю минуту. Попробуйте снова через { $seconds } с.
 error-banned = Генерации недоступны для этого аккаунта.
 result-actions = Что дальше?
 job-repeat = 🔁 Повторить
@@ -352,3 +406,54 @@ admin-broadcast-started = 📣 Рассылка #{ $id } запущена: { $to
 admin-broadcast-dropped = Рассылка отменена.
 admin-broadcast-progress = 📣 Рассылка #{ $id }: { $done } / { $total } (отправлено { $sent }, заблокировали { $blocked }, ошибок { $failed })
 admin-broadcast-done = ✅ Рассылка #{ $id } завершена: { $total } получателей, отправлено { $sent }, заблокировали { $blocked }, ошибок { $failed }.
+admin-topup-method = { $method ->
+    [stars] ⭐ звёзды
+    [yookassa] 💳 карта / СБП
+    [manual] 🏦 банковский перевод
+    [other] без заказа
+   *[unknown] { $method }
+}
+admin-btn-models = 🧩 Модели
+admin-models-title =
+    🧩 Модели: включено { $on }, выключено { $off }. Нажмите на модель, чтобы выключить или включить её.
+    Фиксированная цена для всех вариантов: /model_price ID РУБЛИ (или /model_price ID reset). По id: /model_off ID, /model_on ID.
+admin-model-line-on = ✅ { $model } · { $price }
+admin-model-line-off = ⛔ { $model } · { $price }
+admin-model-price-range = { $low }–{ $high }
+admin-model-price-fixed = { $price } (фикс.)
+admin-model-free = бесплатно
+admin-model-usage-switch = Формат: /model_off ID или /model_on ID (id — в /admin → 🧩 Модели).
+admin-model-usage-price = Формат: /model_price ID РУБЛИ (например, 149.90) или /model_price ID reset.
+admin-model-unknown = Нет модели «{ $id }». Список id — в /admin → 🧩 Модели.
+admin-model-off-done = ⛔ { $id } выключена: пользователи её не видят и не могут запустить.
+admin-model-on-done = ✅ { $id } включена: пользователи её видят и могут запустить.
+admin-model-price-done = 💰 { $id } теперь стоит { $price } за любой вариант.
+admin-model-price-reset = 💰 У { $id } снова цена по каталогу: { $price }.
+admin-model-price-free = { $id } — бесплатная модель, её цену нельзя задать.
+admin-model-price-limits = Фиксированная цена — от 1 ₽ до { $max }.
+
+# Пополнение картой или через СБП (ЮKassa).
+topup-card = 💳 Картой / СБП
+cardpay-title = 💳 Пополнение банковской картой или через СБП (платёжная страница ЮKassa).
+    Выберите сумму или укажите свою: от { $min } до { $max }.
+cardpay-custom = ✏️ Другая сумма
+cardpay-ask-amount = Сколько пополнить? Пришлите сумму в рублях от { $min } до { $max }, например 750.
+cardpay-bad-amount = Это не сумма от { $min } до { $max }. Пришлите число рублей, например 750, или /cancel.
+cardpay-ask-contact = 🧾 По закону (54-ФЗ) за оплату выдаётся чек. Пришлите email или номер телефона, куда его отправить. Мы его запомним — вводить нужно только один раз.
+cardpay-bad-contact = Это не похоже ни на email, ни на номер телефона. Пришлите, например, name@example.com или +7 912 345-67-89, или /cancel.
+cardpay-link = 💳 Пополнение на { $rub }: нажмите кнопку ниже и оплатите картой или через СБП на странице ЮKassa.
+    🧾 Чек придёт на { $contact }.
+    Баланс пополнится, как только ЮKassa подтвердит оплату.
+cardpay-pay = Оплатить { $rub }
+cardpay-change-contact = ✉️ Другой email / телефон
+cardpay-unavailable = ⚠️ Платёжный сервис (ЮKassa) сейчас недоступен. Деньги не списаны, заказ отменён. Попробуйте через несколько минут или пополните звёздами Telegram.
+cardpay-paid = ✅ Оплата картой получена: зачислено { $credited }.
+    💰 Баланс: { $balance }
+cardpay-cancelled = ❌ Оплата картой на { $rub } отменена, деньги не списаны. Новую можно начать через /topup.
+refund-card-done = ↩️ Заказ №{ $order } возвращён: { $rub } возвращается на карту пользователя, с баланса списано { $debited } (осталось { $balance }).
+refund-card-pending = ⏳ ЮKassa приняла возврат заказа №{ $order } ({ $rub }) и ещё возвращает деньги. Баланс изменится, и пользователь узнает об этом, когда ЮKassa подтвердит возврат; /refund { $order } ещё раз проверит его сейчас.
+refund-card-cancelled = ❌ ЮKassa отменила возврат заказа №{ $order } ({ $detail }): деньги не вернулись, баланс не изменился. Сутки ЮKassa будет отвечать на возврат этого заказа так же; потом /refund { $order } попробует снова, или сделайте возврат в личном кабинете ЮKassa (бот его учтёт).
+refund-card-refused = ❌ ЮKassa отказала в возврате заказа №{ $order }: { $detail }. Ничего не изменилось.
+refund-card-unreachable = ⚠️ Не удалось обратиться к ЮKassa за возвратом заказа №{ $order } ({ $detail }). Ничего не изменилось; повторите /refund { $order } позже: дважды деньги не вернутся.
+refund-card-user = ↩️ Вам на карту возвращено { $rub }; с баланса списано { $debited } (осталось { $balance }).
+payment-method-yookassa = 💳 карта / СБП

@@ -3,10 +3,10 @@
 import structlog
 from aiogram import Router
 from aiogram.filters import ExceptionTypeFilter
-from aiogram.types import CallbackQuery, ErrorEvent, Message
+from aiogram.types import CallbackQuery, ErrorEvent, Message, User
 
 from trt.bot import keyboards
-from trt.bot.texts import Texts
+from trt.bot.texts import Texts, Translations, language_for
 from trt.domain.catalog import Catalog
 from trt.domain.errors import TrtError
 
@@ -38,18 +38,36 @@ def register_error_handlers(router: Router) -> None:
     """Attach to the Dispatcher itself: only there do errors of every router arrive."""
 
     @router.errors(ExceptionTypeFilter(TrtError))
-    async def business_error(event: ErrorEvent, t: Texts, catalog: Catalog) -> None:
+    async def business_error(
+        event: ErrorEvent,
+        catalog: Catalog,
+        translations: Translations,
+        event_from_user: User | None = None,
+        t: Texts | None = None,
+    ) -> None:
         error = event.exception
         assert isinstance(error, TrtError)
         log.info("bot.refused", error=type(error).__name__)
+        t = t or _texts_for(translations, event_from_user)
         await _reply(
             event, t(error.message_key), keyboards.main_menu(t, list(catalog.categories()))
         )
 
     @router.errors()
-    async def unexpected_error(event: ErrorEvent, t: Texts) -> None:
+    async def unexpected_error(
+        event: ErrorEvent,
+        translations: Translations,
+        event_from_user: User | None = None,
+        t: Texts | None = None,
+    ) -> None:
         log.error("bot.handler_failed", exc_info=event.exception)
+        # `t` is missing when the failure came before the context was loaded (database down).
+        t = t or _texts_for(translations, event_from_user)
         await _reply(event, t("error-generic"), keyboards.back_to_menu(t))
+
+
+def _texts_for(translations: Translations, user: User | None) -> Texts:
+    return translations[language_for(user.language_code if user is not None else None)]
 
 
 async def _reply(event: ErrorEvent, text: str, markup: object) -> None:

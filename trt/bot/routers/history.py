@@ -99,7 +99,9 @@ def build_history_router() -> Router:
 
 
 def _title(catalog: Catalog, model_id: str, language: str) -> str:
-    return catalog.get(model_id).title.text(language) if model_id in catalog else model_id
+    # `describe`: a model switched off since keeps its title in the history.
+    model = catalog.describe(model_id)
+    return model.title.text(language) if model is not None else model_id
 
 
 def _price(t: Texts, job: PastJob) -> str:
@@ -148,8 +150,7 @@ def details_text(t: Texts, job: PastJob, catalog: Catalog) -> str:
     ]
     if job.fail_reason is not None:
         lines.append(t(f"job-failed-{job.fail_reason.value}"))
-    if job.model_id in catalog:
-        model = catalog.get(job.model_id)
+    if (model := catalog.describe(job.model_id)) is not None:
         values = from_json_values(dict(job.inputs))
         lines.append("")
         for field in model.fields:

@@ -17,19 +17,22 @@ from aiogram.types import CallbackQuery, LabeledPrice, Message, PreCheckoutQuery
 
 from trt.bot import keyboards, screens
 from trt.bot.callbacks import MenuCb, TopUpCb
+from trt.bot.card_notices import card_refund_text
+from trt.bot.routers.manual_topup import ManualStates, with_manual_offer
 from trt.bot.texts import Texts, Translations
 from trt.domain.money import KOPECKS_PER_RUBLE, format_rub
-from trt.domain.payments import PaymentOrder, parse_stars, referral_link
+from trt.domain.payments import PaymentMethod, PaymentOrder, parse_stars, referral_link
 from trt.services.accounts import Account
+from trt.services.manual_topups import ManualTopUps
 from trt.services.payments import (
     Completion,
     Payments,
-    RefundOutcome,
-    RefundStatus,
     StarRefundRefused,
     StarsOffer,
 )
 from trt.services.referrals import Referrals
+from trt.services.refunds import RefundOutcome, RefundStatus
+from trt.services.yookassa_payments import CardPayments
 
 log = structlog.get_logger(__name__)
 
@@ -102,7 +105,14 @@ def build_payments_router(*, admin_ids: frozenset[int]) -> Router:
 def _register_topup(router: Router) -> None:
     @router.message(Command("topup"))
     async def topup_command(
-        message: Message, *, command: CommandObject, t: Texts, account: Account, payments: Payments
+        message: Message,
+        *,
+        command: CommandObject,
+        t: Texts,
+        account: Account,
+        payments: Payments,
+        manual_topups: ManualTopUps | None = None,
+        card_payments: CardPayments | None = None,
     ) -> None:
         if command.args:  # /topup 75: an invoice for 75 Stars straight away
             await _custom_amount(
@@ -110,18 +120,28 @@ def _register_topup(router: Router) -> None:
             )
             return
         offer = payments.offer
-        await message.answer(
-            topup_text(t, offer), reply_markup=keyboards.topup_packages(t, offer.packages)
-        )
+        card = card_payments is not None
+        packages = keyboards.topup_packages(t, offer.packages, card=card)
+        markup = with_manual_offer(packages, t, manual_topups)
+        await message.answer(topup_text(t, offer), reply_markup=markup)
 
     @router.callback_query(MenuCb.filter(F.action == "topup"))
     async def topup_button(
-        query: CallbackQuery, state: FSMContext, t: Texts, payments: Payments
+        query: CallbackQuery,
+        *,
+        state: FSMContext,
+        t: Texts,
+        payments: Payments,
+        manual_topups: ManualTopUps | None = None,
+        card_payments: CardPayments | None = None,
     ) -> None:
-        if await state.get_state() == TopUpStates.custom_stars.state:
+        if await state.get_state() in (TopUpStates.custom_stars.state, ManualStates.amount.state):
             await state.set_state(None)  # Back from the custom amount's question
         offer = payments.offer
-        await screens.show(query, topup_text(t, offer), keyboards.topup_packages(t, offer.packages))
+        card = card_payments is not None
+        packages = keyboards.topup_packages(t, offer.packages, card=card)
+        markup = with_manual_offer(packages, t, manual_topups)
+        await screens.show(query, topup_text(t, offer), markup)
 
     @router.callback_query(TopUpCb.filter(F.stars > 0))
     async def package(
@@ -273,15 +293,16 @@ def _register_refunds(router: Router, admin_ids: frozenset[int]) -> None:
             return
         outcome = await payments.refund(reference=args[0], force=len(args) == 2)
         await message.answer(_refund_admin_text(t, outcome, reference=args[0]))
-        if outcome.recorded_now and outcome.order is not None:
+        if outcome.recorded_now and not outcome.told and outcome.order is not None:
             user_t = translations[outcome.language or t.language]
             await _notify(bot, outcome.order.user_id, _refund_user_text(user_t, outcome))
 
 
 def _refund_admin_text(t: Texts, outcome: RefundOutcome, *, reference: str) -> str:
     order = outcome.order
-    if order is None:
-        return t("refund-not-found", ref=reference)
+    card_text = card_refund_text(t, outcome)  # a card order's own words, if it has them
+    if order is None or card_text is not None:
+        return card_text or t("refund-not-found", ref=reference)
     number = str(order.id)
     match outcome.status:
         case RefundStatus.REFUNDED:
@@ -329,15 +350,28 @@ def _register_screens(router: Router) -> None:
     ) -> None:
         orders = await payments.history(user_id=account.user_id)
         lines = [t("payments-title") if orders else t("payments-empty")]
-        lines += [
-            t(
-                "payments-entry",
-                date=(order.paid_at or order.created_at).strftime("%d.%m.%Y %H:%M"),
-                order=str(order.id),
-                stars=order.amount,
-                rub=format_rub(order.credit),
-                status=t(f"payment-status-{order.status.value}"),
-            )
-            for order in orders
-        ]
+        lines += [_history_line(t, order) for order in orders]
         await screens.show(query, "\n".join(lines), keyboards.back_and_menu(t))
+
+
+def _history_line(t: Texts, order: PaymentOrder) -> str:
+    """One order in the user's payment list: date, number, method, amount, status."""
+    date = (order.paid_at or order.created_at).strftime("%d.%m.%Y %H:%M")
+    status = t(f"payment-status-{order.status.value}")
+    if order.method is PaymentMethod.STARS:
+        return t(
+            "payments-entry",
+            date=date,
+            order=str(order.id),
+            stars=order.amount,
+            rub=format_rub(order.credit),
+            status=status,
+        )
+    return t(
+        "payments-entry-other",
+        date=date,
+        order=str(order.id),
+        method=t(f"payment-method-{order.method.value}"),
+        rub=format_rub(order.credit),
+        status=status,
+    )

@@ -24,13 +24,14 @@ from trt.bot.texts import Texts
 from trt.bot.wizard import render
 from trt.bot.wizard.flow import WizardFlow
 from trt.bot.wizard.router import FlowMiddleware
-from trt.domain.catalog import Catalog
+from trt.domain.catalog import Catalog, UnknownModel
 from trt.domain.errors import (
     FreeQuotaExhausted,
     GenerationRefused,
     InsufficientFunds,
     InvalidInputs,
     StaleButtonError,
+    TooManyStarts,
 )
 from trt.domain.inputs import from_json_values
 from trt.domain.money import format_rub
@@ -112,7 +113,10 @@ async def _start(
         markup = keyboards.back_to_menu(t)
     except InvalidInputs:
         text, markup = t("repeat-invalid"), keyboards.change_inputs(t, job_id=job.id)
-    except GenerationRefused as refusal:  # e.g. a banned user
+    except TooManyStarts as refusal:
+        text = t("error-too-many-starts", seconds=refusal.retry_after)
+        markup = keyboards.result_actions(t, job_id=job.id)
+    except (GenerationRefused, UnknownModel) as refusal:  # a banned user, a model switched off
         text, markup = t(refusal.message_key), keyboards.back_to_menu(t)
     except Exception:
         # Unknown failure (logged by the error router): not left "queued"; the user may retry.

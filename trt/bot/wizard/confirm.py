@@ -24,6 +24,7 @@ from trt.domain.errors import (
     InsufficientFunds,
     InvalidInputs,
     StaleButtonError,
+    TooManyStarts,
     UserBanned,
 )
 
@@ -77,7 +78,14 @@ async def _start(
     except InvalidInputs as refusal:
         await flow.show_summary(query, session, problems=tuple(refusal.problems))
         return
-    except (UserBanned, UnknownModel):
+    except UnknownModel as refusal:  # switched off (or gone) since the summary was shown
+        await state.clear()
+        await _edit(message, flow.t(refusal.message_key), common_keyboards.back_to_menu(flow.t))
+    except TooManyStarts as refusal:  # the wizard stays: pressing again later starts it
+        await state.set_data(data.dump())
+        text = flow.t("error-too-many-starts", seconds=refusal.retry_after)
+        await _edit(message, text, keyboards.refused(flow.t, sid=data.sid, balance=False))
+    except UserBanned:
         await state.clear()
         raise
     except Exception:

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from trt.bot.texts import Texts
 from trt.bot.wizard.state import number_choices
-from trt.domain.catalog import MEGABYTE, FieldType, InputField, ModelSpec
+from trt.domain.catalog import MEGABYTE, Encoding, FieldType, InputField, ModelSpec
 from trt.domain.inputs import MediaInput, Problem, ProblemCode
 from trt.domain.money import format_rub
 from trt.domain.quota import MOSCOW, QuotaStatus
@@ -47,6 +47,14 @@ def hint(t: Texts, field: InputField, *, with_buttons: bool) -> str:
 
 def _hint_args(field: InputField, *, with_buttons: bool) -> tuple[str, dict[str, str]]:
     kind = field.type
+    if field.encode is Encoding.DIALOGUE:
+        names = [speaker.name for speaker in field.speakers]
+        return "wiz-ask-dialogue", {
+            "max": str(field.max_length),
+            "speakers": ", ".join(names),
+            "first": names[0],
+            "second": names[1 % len(names)],
+        }
     if kind is FieldType.TEXT:
         key = "wiz-ask-text-range" if field.min_length else "wiz-ask-text"
         return key, {"min": str(field.min_length), "max": str(field.max_length)}

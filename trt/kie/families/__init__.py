@@ -6,9 +6,11 @@ callback_url)` and `parse_record(data, task_id)`; the client picks one with `ada
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType, ModuleType
+from typing import Final
 
 from trt.domain.families import ApiFamily
-from trt.kie.families import market, suno, veo
+from trt.kie.families import flux_kontext, gpt4o_image, market, runway, suno, veo
 from trt.kie.records import TaskRecord
 
 BodyBuilder = Callable[[str, Mapping[str, object], str | None], dict[str, object]]
@@ -23,20 +25,20 @@ class FamilyAdapter:
     parse_record: RecordParser
 
 
+_MODULES: Final[Mapping[ApiFamily, ModuleType]] = MappingProxyType(
+    {
+        ApiFamily.MARKET: market,
+        ApiFamily.VEO: veo,
+        ApiFamily.SUNO: suno,
+        ApiFamily.FLUX_KONTEXT: flux_kontext,
+        ApiFamily.GPT4O_IMAGE: gpt4o_image,
+        ApiFamily.RUNWAY: runway,
+    }
+)
+
+
 def adapter_for(family: ApiFamily) -> FamilyAdapter:
-    match family:
-        case ApiFamily.MARKET:
-            return FamilyAdapter(
-                market.CREATE_PATH,
-                market.RECORD_PATH,
-                market.build_create_body,
-                market.parse_record,
-            )
-        case ApiFamily.VEO:
-            return FamilyAdapter(
-                veo.CREATE_PATH, veo.RECORD_PATH, veo.build_create_body, veo.parse_record
-            )
-        case ApiFamily.SUNO:
-            return FamilyAdapter(
-                suno.CREATE_PATH, suno.RECORD_PATH, suno.build_create_body, suno.parse_record
-            )
+    module = _MODULES[family]
+    return FamilyAdapter(
+        module.CREATE_PATH, module.RECORD_PATH, module.build_create_body, module.parse_record
+    )

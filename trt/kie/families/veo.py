@@ -4,28 +4,19 @@ from collections.abc import Mapping
 from typing import Final
 
 from trt.kie.errors import KieTransientError
-from trt.kie.payload import as_decimal, as_int, as_list, as_mapping, as_text, first_text
+from trt.kie.families.bodies import top_level_body
+from trt.kie.families.flags import flag_state
+from trt.kie.payload import as_decimal, as_list, as_mapping, as_text, first_text
 from trt.kie.records import MediaKind, ResultFile, TaskRecord, TaskState, guess_kind
 
 CREATE_PATH: Final = "/api/v1/veo/generate"
 RECORD_PATH: Final = "/api/v1/veo/record-info"
 
-# successFlag: 0 generating, 1 success, 2 failed, 3 generation failed.
-_FLAGS: Final[dict[int, TaskState]] = {
-    0: TaskState.RUNNING,
-    1: TaskState.SUCCEEDED,
-    2: TaskState.FAILED,
-    3: TaskState.FAILED,
-}
-
 
 def build_create_body(
     kie_model: str, fields: Mapping[str, object], callback_url: str | None
 ) -> dict[str, object]:
-    body: dict[str, object] = {**fields, "model": kie_model}
-    if callback_url is not None:
-        body["callBackUrl"] = callback_url
-    return body
+    return top_level_body(fields, callback_url, model=kie_model)
 
 
 def parse_record(data: object, task_id: str) -> TaskRecord:
@@ -33,16 +24,14 @@ def parse_record(data: object, task_id: str) -> TaskRecord:
     record = as_mapping(data)
     if not record:
         raise KieTransientError("veo record-info answered without a record")
-    flag = as_int(record.get("successFlag"))
-    # A record without a flag yet has not started; an unknown flag is read as still running.
-    state = TaskState.PENDING if flag is None else _FLAGS.get(flag, TaskState.RUNNING)
+    state, raw_state = flag_state(record.get("successFlag"))
     results: tuple[ResultFile, ...] = ()
     if state is TaskState.SUCCEEDED:
         results = _read_results(as_mapping(record.get("response")))
     return TaskRecord(
         task_id=as_text(record.get("taskId")) or task_id,
         state=state,
-        raw_state="" if flag is None else str(flag),
+        raw_state=raw_state,
         results=results,
         fail_code=as_text(record.get("errorCode")),
         fail_message=first_text(record, "errorMessage", "errorMsg", "failMsg"),

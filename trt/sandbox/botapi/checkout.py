@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -55,7 +56,9 @@ async def pay(
     *,
     email: str | None = None,
     deadline: float = 10.0,
+    on_approved: Callable[[], Awaitable[None]] | None = None,
 ) -> PaymentOutcome:
+    """``on_approved`` (a test's fault hook) runs after the bot's ok, before the charge."""
     user = dict(chat.user)
     query_id = str(secrets.randbits(62))
     query = ctx.queries.open("pre_checkout_query", query_id, max_age=deadline)
@@ -76,7 +79,9 @@ async def pay(
         return PaymentOutcome("timeout", query_update)
     if not answer["ok"]:
         return PaymentOutcome("refused", query_update, error_message=answer["error_message"])
-    charge = ctx.payments.charge(invoice, chat.id)
+    if on_approved is not None:
+        await on_approved()
+    charge = ctx.payments.charge(invoice, chat.id, user)
     message = ctx.chats.add(
         chat,
         {"from": user, "successful_payment": charge.as_successful_payment(order_info)},

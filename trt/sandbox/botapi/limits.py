@@ -1,6 +1,7 @@
 """Fault injection and Telegram's sending limits.
 
-Faults are queued per method and consumed by the next matching calls. Limits, when enforced,
+Faults are queued per method (optionally for one chat only) and consumed by the next matching
+calls. Limits, when enforced,
 are token buckets: about one message per second per chat with a short burst tolerated, and
 about thirty per second overall; a call over either gets 429 with ``retry_after``.
 """
@@ -48,6 +49,7 @@ class Fault:
     retry_after: int | None
     delay: float
     remaining: int
+    chat_id: int | None = None  # only calls for this chat (None: any)
 
     async def apply(self) -> None:
         """Hang for ``delay`` seconds, then refuse with the status if one is set."""
@@ -76,10 +78,10 @@ class FaultInjector:
     def add(self, fault: Fault) -> None:
         self._faults.append(fault)
 
-    def take(self, method: str) -> Fault | None:
+    def take(self, method: str, chat_id: int | None = None) -> Fault | None:
         method = method.lower()
         for fault in self._faults:
-            if fault.method in (method, "*"):
+            if fault.method in (method, "*") and fault.chat_id in (None, chat_id):
                 fault.remaining -= 1
                 if fault.remaining <= 0:
                     self._faults.remove(fault)
@@ -116,19 +118,24 @@ class RateLimiter:
         per_chat_burst: float = 3,
         overall_rate: float = 30.0,
         overall_burst: float = 30,
+        paid_rate: float = 1000.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._per_chat = (per_chat_rate, per_chat_burst)
         self._clock = clock
         self._overall = TokenBucket(rate=overall_rate, capacity=overall_burst, now=clock())
+        self._paid = TokenBucket(rate=paid_rate, capacity=paid_rate, now=clock())
         self._chats: dict[int, TokenBucket] = {}
         self.rejections: Counter[int | None] = Counter()
+        self.paid_messages = 0  # sends with allow_paid_broadcast: 0.1 Star each
 
-    def check(self, method: str, chat_id: int | None) -> None:
+    def check(self, method: str, chat_id: int | None, *, paid: bool = False) -> None:
+        """Refuse with 429 a send over a limit. `paid` (allow_paid_broadcast): the overall
+        limit is 1000/s instead of ~30/s, counted apart; the per-chat limit is the same."""
         if method.lower() not in MESSAGE_METHODS:
             return
         now = self._clock()
-        buckets = [self._overall]
+        buckets = [self._paid if paid else self._overall]
         if chat_id is not None:
             rate, burst = self._per_chat
             bucket = self._chats.setdefault(
@@ -141,3 +148,5 @@ class RateLimiter:
             raise too_many_requests(max(1, math.ceil(wait)))
         for bucket in buckets:
             bucket.consume()
+        if paid:
+            self.paid_messages += 1

@@ -1,14 +1,19 @@
 """Invoices the bot sent and the charges users paid, for ``pay`` and ``refundStarPayment``.
 
 The invoice payload is never part of the message the user sees; it is kept here and
-returned to the bot in ``pre_checkout_query`` and ``successful_payment``.
+returned to the bot in ``pre_checkout_query`` and ``successful_payment``. Star charges and
+refunds are also kept as the bot's Star transactions, in the order they happened, for
+``getStarTransactions``.
 """
 
 from __future__ import annotations
 
 import secrets
+import time
 from dataclasses import dataclass, field
 from typing import Any
+
+STARS = "XTR"
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,7 @@ class Charge:
 class PaymentBook:
     invoices: dict[tuple[int, int], Invoice] = field(default_factory=dict)
     charges: dict[str, Charge] = field(default_factory=dict)
+    star_transactions: list[dict[str, Any]] = field(default_factory=list)
 
     def add_invoice(self, invoice: Invoice) -> None:
         self.invoices[(invoice.chat_id, invoice.message_id)] = invoice
@@ -66,8 +72,8 @@ class PaymentBook:
     def invoice(self, chat_id: int, message_id: int) -> Invoice | None:
         return self.invoices.get((chat_id, message_id))
 
-    def charge(self, invoice: Invoice, user_id: int) -> Charge:
-        prefix = "stxTRT" if invoice.currency == "XTR" else "tgTRT"
+    def charge(self, invoice: Invoice, user_id: int, user: dict[str, Any] | None = None) -> Charge:
+        prefix = "stxTRT" if invoice.currency == STARS else "tgTRT"
         charge = Charge(
             telegram_payment_charge_id=f"{prefix}{secrets.token_hex(16)}",
             provider_payment_charge_id=f"prov_{secrets.token_hex(12)}",
@@ -75,4 +81,28 @@ class PaymentBook:
             invoice=invoice,
         )
         self.charges[charge.telegram_payment_charge_id] = charge
+        if invoice.currency == STARS:
+            partner = _user_partner(user or {"id": user_id}, invoice_payload=invoice.payload)
+            self._record_stars(charge, source=partner)
         return charge
+
+    def refund(self, charge: Charge, user: dict[str, Any] | None = None) -> None:
+        """Mark a Star charge refunded: an outgoing transaction under the charge's id."""
+        charge.refunded = True
+        self._record_stars(charge, receiver=_user_partner(user or {"id": charge.user_id}))
+
+    def _record_stars(self, charge: Charge, **partner: dict[str, Any]) -> None:
+        self.star_transactions.append(
+            {
+                "id": charge.telegram_payment_charge_id,
+                "amount": charge.invoice.total_amount,
+                "date": int(time.time()),
+                **partner,
+            }
+        )
+
+
+def _user_partner(user: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    """A TransactionPartnerUser for an invoice payment (or its refund)."""
+    profile = {"is_bot": False, "first_name": "User", **user}
+    return {"type": "user", "transaction_type": "invoice_payment", "user": profile, **extra}

@@ -149,15 +149,15 @@ class BotApiEmulator:
         return _json({"ok": True, "result": result})
 
     async def _before(self, method: str, params: Params) -> None:
-        fault = self.faults.take(method)
+        try:
+            chat_id = params.integer("chat_id")
+        except ApiError:
+            chat_id = None
+        fault = self.faults.take(method, chat_id)
         if fault is not None:
             await fault.apply()
         if self.enforce_limits:
-            try:
-                chat_id = params.integer("chat_id")
-            except ApiError:
-                chat_id = None
-            self.limiter.check(method, chat_id)
+            self.limiter.check(method, chat_id, paid=params.flag("allow_paid_broadcast"))
 
     def _record(self, method: str, params: Params, result: Any, error: ApiError | None) -> None:
         if error is not None and error.status >= 400 and method.lower() != "getupdates":
@@ -188,11 +188,14 @@ class BotApiEmulator:
         retry_after: int | None = None,
         count: int = 1,
         delay: float = 0.0,
+        chat_id: int | None = None,
     ) -> None:
-        """Make the next ``count`` calls of ``method`` ("*" for any) hang and/or fail."""
+        """Make the next ``count`` calls of ``method`` ("*" for any) hang and/or fail; with
+        ``chat_id``, only the calls for that chat."""
         if status == 429 and retry_after is None:
             retry_after = 1
-        self.faults.add(Fault(method.lower(), status, description, retry_after, delay, count))
+        fault = Fault(method.lower(), status, description, retry_after, delay, count, chat_id)
+        self.faults.add(fault)
 
     @property
     def too_many_requests(self) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -164,13 +164,21 @@ class UserDriver:
         raise LookupError(f"no button labelled {button_text!r} in chat {self.chat.id}")
 
     async def pay(
-        self, invoice_message: MessageRef, *, email: str | None = None, deadline: float = 10.0
+        self,
+        invoice_message: MessageRef,
+        *,
+        email: str | None = None,
+        deadline: float = 10.0,
+        on_approved: Callable[[], Awaitable[None]] | None = None,
     ) -> PaymentOutcome:
+        """Pay an invoice; ``on_approved`` runs after the bot's ok, before the charge."""
         message = self.message(invoice_message)
         invoice = self._ctx.payments.invoice(self.chat.id, message.message_id)
         if invoice is None:
             raise LookupError(f"message {message.message_id} is not an invoice")
-        return await pay(self._ctx, self.chat, invoice, email=email, deadline=deadline)
+        return await pay(
+            self._ctx, self.chat, invoice, email=email, deadline=deadline, on_approved=on_approved
+        )
 
     def messages(
         self, *, from_bot: bool | None = None, include_deleted: bool = False

@@ -308,10 +308,23 @@
     }
   }
 
+  // Enter sends, Shift+Enter starts a new line (a dialogue is one line per voice).
+  textInput.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      el("composer").requestSubmit();
+    }
+  });
+  textInput.addEventListener("input", () => {
+    textInput.style.height = "auto";
+    textInput.style.height = textInput.scrollHeight + "px";
+  });
+
   el("composer").addEventListener("submit", (event) => {
     event.preventDefault();
     const text = textInput.value;
     textInput.value = "";
+    textInput.style.height = "auto";
     sendText(text);
     textInput.focus();
   });

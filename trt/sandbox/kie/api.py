@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from aiohttp import web
 
-from trt.sandbox.kie import market, suno, veo
+from trt.sandbox.kie import flux_kontext, gpt4o_image, market, runway, suno, veo
 from trt.sandbox.kie.families import SHAPES
 from trt.sandbox.kie.responses import ApiError, error, ok
 from trt.sandbox.kie.simulation import Simulation
@@ -45,6 +45,12 @@ class KieApi:
             web.get("/api/v1/veo/record-info", self.record_veo),
             web.post("/api/v1/generate", self.create_suno),
             web.get("/api/v1/generate/record-info", self.record_suno),
+            web.post("/api/v1/flux/kontext/generate", self.create_flux_kontext),
+            web.get("/api/v1/flux/kontext/record-info", self.record_flux_kontext),
+            web.post("/api/v1/gpt4o-image/generate", self.create_gpt4o_image),
+            web.get("/api/v1/gpt4o-image/record-info", self.record_gpt4o_image),
+            web.post("/api/v1/runway/generate", self.create_runway),
+            web.get("/api/v1/runway/record-detail", self.record_runway),
             web.get("/api/v1/chat/credit", self.credit),
         ]
 
@@ -60,6 +66,19 @@ class KieApi:
     async def create_suno(self, request: web.Request) -> web.Response:
         return await self._create(request, Family.SUNO, suno.validate, _market_model)
 
+    async def create_flux_kontext(self, request: web.Request) -> web.Response:
+        return await self._create(
+            request, Family.FLUX_KONTEXT, flux_kontext.validate, flux_kontext.model_of
+        )
+
+    async def create_gpt4o_image(self, request: web.Request) -> web.Response:
+        return await self._create(
+            request, Family.GPT4O_IMAGE, gpt4o_image.validate, gpt4o_image.model_of
+        )
+
+    async def create_runway(self, request: web.Request) -> web.Response:
+        return await self._create(request, Family.RUNWAY, runway.validate, runway.model_of)
+
     async def record_market(self, request: web.Request) -> web.Response:
         return self._record(request, Family.MARKET)
 
@@ -68,6 +87,15 @@ class KieApi:
 
     async def record_suno(self, request: web.Request) -> web.Response:
         return self._record(request, Family.SUNO)
+
+    async def record_flux_kontext(self, request: web.Request) -> web.Response:
+        return self._record(request, Family.FLUX_KONTEXT)
+
+    async def record_gpt4o_image(self, request: web.Request) -> web.Response:
+        return self._record(request, Family.GPT4O_IMAGE)
+
+    async def record_runway(self, request: web.Request) -> web.Response:
+        return self._record(request, Family.RUNWAY)
 
     async def credit(self, request: web.Request) -> web.Response:
         self._sim.counters.credit_queries += 1

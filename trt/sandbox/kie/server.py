@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Iterable
-from types import TracebackType
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
@@ -26,6 +25,7 @@ from trt.sandbox.kie.scenario import Behaviour, Fault, Outcome, Scenario
 from trt.sandbox.kie.simulation import Simulation
 from trt.sandbox.kie.stats import Counters, SimStats, TaskInfo
 from trt.sandbox.kie.uploads import StoredFile, UploadApi, UploadStore
+from trt.sandbox.listening import Listener, StartStop
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ API_PREFIX = "/api/"
 MAX_BODY_BYTES = 200 * 1024 * 1024
 
 
-class KieSimulator:
+class KieSimulator(StartStop):
     def __init__(
         self,
         *,
@@ -48,8 +48,7 @@ class KieSimulator:
         delivery: DeliveryPolicy | None = None,
     ) -> None:
         self._api_key = api_key
-        self._host = host
-        self._port = port
+        self._listener = Listener(name="KIE simulator", host=host, port=port)
         self._public_url = public_url.rstrip("/") if public_url else None
         self._counters = Counters()
         self._sender = CallbackSender(
@@ -63,27 +62,11 @@ class KieSimulator:
         )
         self._uploads = UploadStore()
         self._faults = FaultInjector(counters=self._counters)
-        self._runner: web.AppRunner | None = None
-        self._base_url: str | None = None
-
-    async def __aenter__(self) -> KieSimulator:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.stop()
 
     @property
     def base_url(self) -> str:
         """Where the server listens: use it as both KIE_API_BASE and KIE_UPLOAD_BASE."""
-        if self._base_url is None:
-            raise RuntimeError("the KIE simulator is not started")
-        return self._base_url
+        return self._listener.base_url
 
     @property
     def public_url(self) -> str:
@@ -91,28 +74,19 @@ class KieSimulator:
         return self._public_url or self.base_url
 
     async def start(self) -> None:
-        if self._runner is not None:
+        if self._listener.listening:
             raise RuntimeError("the KIE simulator is already started")
         await self._sender.start()
         self._faults.open()
-        runner = web.AppRunner(self._build_app(), shutdown_timeout=1.0)
-        await runner.setup()
-        await web.TCPSite(runner, self._host, self._port).start()
-        self._runner = runner
-        port = runner.addresses[0][1]
-        host = f"[{self._host}]" if ":" in self._host else self._host
-        self._base_url = f"http://{host}:{port}"
+        base_url = await self._listener.open(self._build_app())
         self._sim.public_base = self.public_url
-        log.info("kie_sim.started base_url=%s", self._base_url)
+        log.info("kie_sim.started base_url=%s", base_url)
 
     async def stop(self) -> None:
         self._sim.store.cancel_timers()  # first, so that no new callback starts
         self._faults.release_hangs()
         await self._sender.stop()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-        self._base_url = None
+        await self._listener.close()
 
     def _build_app(self) -> web.Application:
         app = web.Application(

@@ -157,6 +157,6 @@ def _new_task_id(family: Family) -> str:
 def _default_media(family: Family, model: str) -> MediaKind:
     if family is Family.SUNO:
         return MediaKind.AUDIO
-    if family is Family.VEO:
+    if family in (Family.VEO, Family.RUNWAY):
         return MediaKind.VIDEO
     return kind_for_model(model)

@@ -36,6 +36,8 @@ class TaskInfo:
     outcome: str
     created_ms: int
     completed_ms: int | None
+    callback: str = "normal"  # the task's callback mode (lost, duplicate, out_of_order…)
+    held: bool = False  # stopped at generating until complete_task (hold or outcome never)
 
     @classmethod
     def of(cls, task: Task) -> TaskInfo:
@@ -49,6 +51,8 @@ class TaskInfo:
             outcome=task.outcome.value,
             created_ms=task.created_ms,
             completed_ms=task.completed_ms,
+            callback=task.behaviour.callback.value,
+            held=task.held,
         )
 
 

@@ -1,10 +1,11 @@
 """Tasks and their plans.
 
 Every family moves through the same internal phases; each family module renders them in
-its own vocabulary (Market `state`, Veo `successFlag`, Suno `status`). A plan is the list of
+its own vocabulary (Market and Runway `state`, Veo, Flux Kontext and 4o Image `successFlag`,
+Suno `status`). A plan is the list of
 phases a task will visit for its outcome; a held task stops at GENERATING.
 
-    Market, Veo:  waiting → queuing → generating → success | fail
+    all but Suno: waiting → queuing → generating → success | fail
     Suno success: waiting → generating → text_success → first_success → success
     Suno fail:    waiting → generating → text_success → fail
     Suno policy:  waiting → generating → fail
@@ -33,6 +34,9 @@ class Family(StrEnum):
     MARKET = "market"
     VEO = "veo"
     SUNO = "suno"
+    FLUX_KONTEXT = "flux_kontext"
+    GPT4O_IMAGE = "gpt4o_image"
+    RUNWAY = "runway"
 
 
 class Phase(StrEnum):
@@ -95,7 +99,7 @@ class Task:
 
     @property
     def input(self) -> JsonObject:
-        """Market nests inputs under `input`; Veo and Suno take them at the top level."""
+        """Market nests inputs under `input`; the other families take them at the top level."""
         if self.family is Family.MARKET:
             nested = self.request.get("input")
             return nested if isinstance(nested, dict) else {}

@@ -5,6 +5,7 @@ successFlag: 0 generating, 1 success, 2 failed (content policy here), 3 generati
 
 from __future__ import annotations
 
+from trt.sandbox.kie.flags import success_flag
 from trt.sandbox.kie.media import file_url, result_names
 from trt.sandbox.kie.responses import ApiError, optional_text, require_text
 from trt.sandbox.kie.scenario import Outcome
@@ -32,14 +33,6 @@ def validate(body: JsonObject) -> ApiError | None:
 def model_of(body: JsonObject) -> str:
     model = body.get("model", DEFAULT_MODEL)
     return model if isinstance(model, str) else DEFAULT_MODEL
-
-
-def success_flag(task: Task) -> int:
-    if task.phase is Phase.SUCCESS:
-        return 1
-    if task.phase is Phase.FAIL:
-        return 2 if task.outcome is Outcome.CONTENT_POLICY else 3
-    return 0
 
 
 def _failure(task: Task) -> tuple[int, str]:

@@ -1,4 +1,5 @@
-"""Payments: invoices (Stars and provider currencies), pre-checkout answers, Star refunds."""
+"""Payments: invoices (Stars and provider currencies), pre-checkout answers, Star refunds and
+the bot's Star transactions."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from trt.sandbox.botapi.payments import Invoice
 
 STARS = "XTR"
 TITLE_MAX, DESCRIPTION_MAX, PAYLOAD_MAX = 32, 255, 128
+TRANSACTIONS_MAX = 100
 
 
 def _total(p: Params, currency: str) -> int:
@@ -113,8 +115,8 @@ async def refund_star_payment(ctx: Context, p: Params) -> bool:
         raise bad_request("CHARGE_NOT_FOUND")
     if charge.refunded:
         raise bad_request("CHARGE_ALREADY_REFUNDED")
-    charge.refunded = True
     chat = ctx.chats.get(user_id)
+    ctx.payments.refund(charge, chat.user if chat is not None else None)
     if chat is not None:
         message = ctx.chats.add(
             chat,
@@ -125,9 +127,23 @@ async def refund_star_payment(ctx: Context, p: Params) -> bool:
     return True
 
 
+async def get_star_transactions(ctx: Context, p: Params) -> dict[str, Any]:
+    """The bot's Star transactions in chronological order: skip `offset`, return up to `limit`."""
+    offset = p.integer("offset") or 0
+    limit = p.integer("limit")
+    limit = TRANSACTIONS_MAX if limit is None else limit
+    if offset < 0:
+        raise bad_request("OFFSET_INVALID")
+    if not 1 <= limit <= TRANSACTIONS_MAX:
+        raise bad_request("LIMIT_INVALID")
+    found = ctx.payments.star_transactions[offset : offset + limit]
+    return {"transactions": copy.deepcopy(found)}
+
+
 HANDLERS: dict[str, Handler] = {
     "sendInvoice": send_invoice,
     "createInvoiceLink": create_invoice_link,
     "answerPreCheckoutQuery": answer_pre_checkout_query,
     "refundStarPayment": refund_star_payment,
+    "getStarTransactions": get_star_transactions,
 }
