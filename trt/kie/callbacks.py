@@ -26,6 +26,16 @@ JOB_SIGNATURE_HEX: Final = 32
 KIE_TIMESTAMP_HEADER: Final = "X-Webhook-Timestamp"
 KIE_SIGNATURE_HEADER: Final = "X-Webhook-Signature"
 _TASK_ID_KEYS: Final = ("taskId", "task_id", "recordId")
+_DATA_SIGNS: Final = (
+    (("callbackType",), ApiFamily.SUNO),
+    (("state", "param", "resultJson"), ApiFamily.MARKET),
+    (("video_url", "video_id"), ApiFamily.RUNWAY),
+)
+_INFO_SIGNS: Final = (
+    (("resultImageUrl", "originImageUrl"), ApiFamily.FLUX_KONTEXT),
+    (("result_urls",), ApiFamily.GPT4O_IMAGE),
+    (("resultUrls", "originUrls"), ApiFamily.VEO),
+)
 _MILLISECONDS_FROM: Final = 10**11  # a Unix time this large is in milliseconds, not seconds
 
 
@@ -141,21 +151,23 @@ def _task_id(source: Mapping[str, object]) -> str | None:
 def _guess_family(data: Mapping[str, object]) -> ApiFamily | None:
     """The family whose documented callback has these keys (REFERENCE §3.4), most telling first.
     Midjourney and Luma (not sold) send `resultUrls` beside `promptJson`: no family named."""
-    info = as_mapping(data.get("info"))
-    signs = (
-        ("callbackType" in data, ApiFamily.SUNO),
-        (any(key in data for key in ("state", "param", "resultJson")), ApiFamily.MARKET),
-        (any(key in data for key in ("video_url", "video_id")), ApiFamily.RUNWAY),
-        (any(key in info for key in ("resultImageUrl", "originImageUrl")), ApiFamily.FLUX_KONTEXT),
-        ("result_urls" in info, ApiFamily.GPT4O_IMAGE),
-        ("fallbackFlag" in data or "resultUrls" in info or "originUrls" in info, ApiFamily.VEO),
-        ("promptJson" in data and "resultUrls" not in data, ApiFamily.VEO),
-    )
-    return next((family for matched, family in signs if matched), None)
+    keys = data.keys()
+    for signs, family in _DATA_SIGNS:
+        if not keys.isdisjoint(signs):
+            return family
+    info = as_mapping(data.get("info")).keys()
+    for signs, family in _INFO_SIGNS:
+        if not info.isdisjoint(signs):
+            return family
+    if "fallbackFlag" in keys or ("promptJson" in keys and "resultUrls" not in keys):
+        return ApiFamily.VEO
+    return None
 
 
 def _reference(value: object) -> str | None:
     """A short printable id: strings are stripped, integers written out, all else None."""
+    if value is None:
+        return None
     if isinstance(value, bool):
         return None
     if isinstance(value, int):

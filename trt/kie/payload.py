@@ -24,7 +24,7 @@ def decode_json(raw: str | bytes) -> object | None:
 
 def as_mapping(value: object) -> Mapping[str, object]:
     """A JSON object as a mapping, an object encoded as a JSON string too; else empty."""
-    if isinstance(value, Mapping):
+    if type(value) is dict or isinstance(value, Mapping):  # the dict check skips the ABC's
         return value
     if (
         isinstance(value, str)

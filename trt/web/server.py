@@ -9,7 +9,7 @@ from prometheus_client import CollectorRegistry, Histogram
 
 from trt.web.health import HEALTH, HealthSource, health, ready
 from trt.web.kie_callbacks import CALLBACK_SLOT, CallbackSlot, kie_callback
-from trt.web.metrics import HTTP_SECONDS, REGISTRY, metrics, time_requests
+from trt.web.metrics import REGISTRY, Handler, metrics, timed
 from trt.web.telegram_webhook import WEBHOOK_SLOT, WebhookSlot, telegram_webhook
 from trt.web.yookassa_notifications import (
     YOOKASSA_PATH,
@@ -32,17 +32,23 @@ def build_web_app(
     http_seconds: Histogram,
     yookassa: YooKassaSlot | None = None,
 ) -> web.Application:
-    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[time_requests])
+    app = web.Application(client_max_size=MAX_BODY_BYTES)
     app[REGISTRY] = registry
-    app[HTTP_SECONDS] = http_seconds
     app[HEALTH] = health_source
     app[CALLBACK_SLOT] = callbacks
     app[WEBHOOK_SLOT] = webhook
     app[YOOKASSA_SLOT] = yookassa or YooKassaSlot()
-    app.router.add_get("/health", health)
-    app.router.add_get("/ready", ready)
-    app.router.add_get("/metrics", metrics)
-    app.router.add_post("/callbacks/kie", kie_callback)
-    app.router.add_post(WEBHOOK_PATH, telegram_webhook)
-    app.router.add_post(YOOKASSA_PATH, yookassa_notification)
+    routes: list[tuple[str, str, Handler]] = [
+        ("GET", "/health", health),
+        ("GET", "/ready", ready),
+        ("GET", "/metrics", metrics),
+        ("POST", "/callbacks/kie", kie_callback),
+        ("POST", WEBHOOK_PATH, telegram_webhook),
+        ("POST", YOOKASSA_PATH, yookassa_notification),
+    ]
+    for method, path, handler in routes:
+        if method == "GET":
+            app.router.add_get(path, timed(path, handler, http_seconds))  # HEAD as well
+        else:
+            app.router.add_route(method, path, timed(path, handler, http_seconds))
     return app
