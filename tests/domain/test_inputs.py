@@ -132,6 +132,17 @@ def test_minimal_values_use_the_sample_image_for_image_fields(model: ModelSpec) 
             },
         ),
         (
+            "suno-v4-custom",
+            {"lyrics": "[Chorus] oh", "style": "rock", "title": "Oh"},
+            {
+                "prompt": "[Chorus] oh",
+                "style": "rock",
+                "title": "Oh",
+                "customMode": True,
+                "instrumental": False,
+            },
+        ),
+        (
             "topaz-upscale",
             {"image": PHOTO, "upscale_factor": 4},
             {"image_url": URLS["photo-1"], "upscale_factor": "4"},
@@ -263,6 +274,17 @@ def test_request_fields_match_the_reference(
             ),
         ),
         ("z-image", {"prompt": "a", "colour": "red"}, Problem("colour", ProblemCode.UNKNOWN_FIELD)),
+        (
+            "suno-v4-custom",
+            {"lyrics": "la " * 1001, "style": "pop", "title": "t"},
+            Problem("lyrics", ProblemCode.TOO_LONG, {"max": 3000, "length": 3002}),
+        ),
+        (
+            "suno-v4-custom",
+            {"lyrics": "la", "style": "s" * 201, "title": "t"},
+            Problem("style", ProblemCode.TOO_LONG, {"max": 200, "length": 201}),
+        ),
+        ("suno-v5-custom", {"lyrics": "la " * 1001, "style": "s" * 201, "title": "t"}, None),
     ],
 )
 def test_validation_problems(
